@@ -1,0 +1,95 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.chain;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A chain written as text: {@code id[:param=value[:param=value...]]} joined by commas, e.g.
+ * {@code highpass:cutoffHz=80,gain:gainDb=6,limiter:ceilingDb=-1}. Parsing checks only the
+ * syntax; {@link ChainResolver} checks ids, parameters and values against installed effects.
+ *
+ * @param slots the effects in processing order
+ */
+public record ChainSpec(List<Slot> slots) {
+
+    /** Syntax reminder used in every syntax error. */
+    public static final String SYNTAX = "id[:param=value...] joined by commas, e.g. highpass:cutoffHz=80,gain:gainDb=6";
+
+    private static final Pattern EFFECT_ID = Pattern.compile("[a-z][a-z0-9-]*");
+    private static final Pattern PARAM_ID = Pattern.compile("[a-zA-Z][a-zA-Z0-9]*");
+
+    /**
+     * One slot: an effect id and the parameter values given for it (as written, in order).
+     */
+    public record Slot(String effectId, Map<String, String> parameters) {
+        public Slot {
+            parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        }
+    }
+
+    public ChainSpec {
+        slots = List.copyOf(slots);
+    }
+
+    /** Parses a chain spec; throws {@link ChainSpecException} with a one-line message. */
+    public static ChainSpec parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new ChainSpecException("empty chain spec; expected " + SYNTAX);
+        }
+        List<Slot> slots = new ArrayList<>();
+        String[] parts = text.split(",", -1);
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i].strip();
+            if (part.isEmpty()) {
+                throw new ChainSpecException("malformed chain spec '" + text + "': effect " + (i + 1)
+                        + " is empty (stray comma?); expected " + SYNTAX);
+            }
+            String[] fields = part.split(":", -1);
+            String id = fields[0].strip();
+            if (!EFFECT_ID.matcher(id).matches()) {
+                throw new ChainSpecException("malformed chain spec at '" + part + "': '" + id
+                        + "' is not an effect id (lower-case letters, digits, '-'); expected " + SYNTAX);
+            }
+            Map<String, String> params = new LinkedHashMap<>();
+            for (int f = 1; f < fields.length; f++) {
+                String assignment = fields[f].strip();
+                int eq = assignment.indexOf('=');
+                if (eq <= 0 || eq == assignment.length() - 1) {
+                    throw new ChainSpecException("malformed chain spec at '" + part + "': '" + assignment
+                            + "' is not param=value; expected " + SYNTAX);
+                }
+                String name = assignment.substring(0, eq).strip();
+                String value = assignment.substring(eq + 1).strip();
+                if (!PARAM_ID.matcher(name).matches() || value.isEmpty()) {
+                    throw new ChainSpecException("malformed chain spec at '" + part + "': '" + assignment
+                            + "' is not param=value; expected " + SYNTAX);
+                }
+                if (params.putIfAbsent(name, value) != null) {
+                    throw new ChainSpecException("chain spec at '" + part + "': parameter '" + name + "' is given twice");
+                }
+            }
+            slots.add(new Slot(id, params));
+        }
+        return new ChainSpec(slots);
+    }
+
+    /** The spec written back as text (canonical form). */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        for (Slot s : slots) {
+            if (!sb.isEmpty()) {
+                sb.append(',');
+            }
+            sb.append(s.effectId());
+            s.parameters().forEach((k, v) -> sb.append(':').append(k).append('=').append(v));
+        }
+        return sb.toString();
+    }
+}

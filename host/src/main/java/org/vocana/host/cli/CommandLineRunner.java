@@ -1,0 +1,71 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.cli;
+
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.vocana.host.effects.EffectCatalog;
+
+/**
+ * Runs the command line given to the executable jar. The bnd launcher publishes the arguments
+ * as the {@code launcher.arguments} property of its service and runs a {@code Callable} marked
+ * {@code main.thread=true} on the main thread, exiting with its result.
+ */
+@Component(immediate = true)
+public final class CommandLineRunner {
+
+    private ServiceRegistration<?> registration;
+
+    @Reference(service = Object.class, target = "(launcher.arguments=*)")
+    private Map<String, Object> launcher;
+
+    @Reference
+    private EffectCatalog catalog;
+
+    @Activate
+    void activate(BundleContext context) {
+        String[] args = (String[]) launcher.get("launcher.arguments");
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("main.thread", Boolean.TRUE);
+        String version = context.getBundle().getVersion().toString();
+        registration = context.registerService(Callable.class, new Main(args, catalog, version), props);
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the framework is stopping
+        }
+    }
+
+    /** The main-thread task; a named class because the launcher checks that call() returns Integer. */
+    static final class Main implements Callable<Integer> {
+        private final String[] args;
+        private final EffectCatalog catalog;
+        private final String version;
+
+        Main(String[] args, EffectCatalog catalog, String version) {
+            this.args = args.clone();
+            this.catalog = catalog;
+            this.version = version;
+        }
+
+        @Override
+        public Integer call() {
+            int code = VocanaCommand.run(args, catalog, version, System.out, System.err);
+            System.out.flush();
+            System.err.flush();
+            return code;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.effects;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.ComponentServiceObjects;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.vocana.sdk.Effect;
+import org.vocana.sdk.EffectDescriptor;
+
+/**
+ * Tracks every {@link Effect} service in the framework. Effects are prototype-scope services:
+ * each {@link #create} gets a fresh instance through {@link ComponentServiceObjects}.
+ */
+@Component(service = EffectCatalog.class)
+public final class OsgiEffectCatalog implements EffectCatalog {
+
+    private record Entry(ComponentServiceObjects<Effect> objects, EffectDescriptor descriptor) {
+    }
+
+    private final Map<String, Entry> byId = new ConcurrentHashMap<>();
+    private final Object changed = new Object();
+
+    @Reference(service = Effect.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            target = "(" + Effect.ID_PROPERTY + "=*)")
+    void addEffect(ComponentServiceObjects<Effect> objects, Map<String, Object> properties) {
+        Effect probe = objects.getService();
+        if (probe == null) {
+            return;
+        }
+        try {
+            EffectDescriptor descriptor = probe.descriptor();
+            if (!descriptor.id().equals(String.valueOf(properties.get(Effect.ID_PROPERTY)))) {
+                System.err.println("vocana: ignoring effect service whose " + Effect.ID_PROPERTY + "="
+                        + properties.get(Effect.ID_PROPERTY) + " differs from its descriptor id '" + descriptor.id() + "'");
+                return;
+            }
+            byId.putIfAbsent(descriptor.id(), new Entry(objects, descriptor));
+        } finally {
+            objects.ungetService(probe);
+        }
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    void removeEffect(ComponentServiceObjects<Effect> objects) {
+        byId.values().removeIf(e -> e.objects() == objects);
+    }
+
+    @Override
+    public List<EffectDescriptor> descriptors() {
+        List<EffectDescriptor> list = new ArrayList<>();
+        for (Entry e : byId.values()) {
+            list.add(e.descriptor());
+        }
+        list.sort(Comparator.comparing(EffectDescriptor::id));
+        return list;
+    }
+
+    @Override
+    public Optional<EffectInstance> create(String id) {
+        Entry entry = byId.get(id);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        Effect effect = entry.objects().getService();
+        if (effect == null) {
+            return Optional.empty();
+        }
+        ComponentServiceObjects<Effect> objects = entry.objects();
+        return Optional.of(new EffectInstance(effect, () -> objects.ungetService(effect)));
+    }
+
+    @Override
+    public boolean await(List<String> ids, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (changed) {
+            while (!byId.keySet().containsAll(ids)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+        return true;
+    }
+}

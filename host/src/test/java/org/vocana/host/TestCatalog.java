@@ -1,0 +1,62 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.vocana.host.effects.EffectCatalog;
+import org.vocana.host.effects.EffectInstance;
+import org.vocana.sdk.Effect;
+import org.vocana.sdk.EffectDescriptor;
+
+/** An in-memory catalog for tests; counts live instances so leaks are visible. */
+public final class TestCatalog implements EffectCatalog {
+
+    private final Map<String, Supplier<Effect>> factories = new LinkedHashMap<>();
+    private final Map<String, EffectDescriptor> descriptors = new LinkedHashMap<>();
+    public int live;
+
+    public TestCatalog add(Supplier<Effect> factory) {
+        EffectDescriptor d = factory.get().descriptor();
+        factories.put(d.id(), factory);
+        descriptors.put(d.id(), d);
+        return this;
+    }
+
+    /** The built-in effects. */
+    public static TestCatalog builtIns() {
+        return new TestCatalog()
+                .add(org.vocana.effect.gain.GainEffect::new)
+                .add(org.vocana.effect.limiter.LimiterEffect::new)
+                .add(org.vocana.effect.highpass.HighPassEffect::new);
+    }
+
+    @Override
+    public List<EffectDescriptor> descriptors() {
+        List<EffectDescriptor> list = new ArrayList<>(descriptors.values());
+        list.sort(Comparator.comparing(EffectDescriptor::id));
+        return list;
+    }
+
+    @Override
+    public Optional<EffectInstance> create(String id) {
+        Supplier<Effect> f = factories.get(id);
+        if (f == null) {
+            return Optional.empty();
+        }
+        live++;
+        return Optional.of(new EffectInstance(f.get(), () -> live--));
+    }
+
+    @Override
+    public boolean await(List<String> ids, Duration timeout) {
+        return descriptors.keySet().containsAll(ids);
+    }
+}

@@ -1,0 +1,225 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vocana.host.wav.WavEncoding;
+import org.vocana.host.wav.WavFormat;
+import org.vocana.host.wav.WavReader;
+import org.vocana.host.wav.WavWriter;
+
+/**
+ * End-to-end tests of the exported executable jar: each test boots the real Felix framework with
+ * the real bundles in a child JVM, as a user's {@code ./vocana} does.
+ */
+class VocanaCliIT {
+
+    private static final String SPEC = "highpass:cutoffHz=80,gain:gainDb=6,limiter:ceilingDb=-1";
+
+    @TempDir
+    Path dir;
+
+    record Result(int exit, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    static Result vocana(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("vocana.java", "java"),
+                "-XX:+UseZGC", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Dgosh.args=--nointeractive", "-Dfelix.fileinstall.dir=" + cwd.resolve("load"),
+                "-jar", System.getProperty("vocana.jar")));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile())
+                .redirectOutput(cwd.resolve(".stdout").toFile())
+                .redirectError(cwd.resolve(".stderr").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("vocana " + String.join(" ", args) + " did not finish in 120 s");
+        }
+        return new Result(p.exitValue(), Files.readString(cwd.resolve(".stdout"), StandardCharsets.UTF_8),
+                Files.readString(cwd.resolve(".stderr"), StandardCharsets.UTF_8));
+    }
+
+    Result vocana(String... args) throws IOException, InterruptedException {
+        return vocana(dir, args);
+    }
+
+    /** A sine on every channel (phase offset per channel) at the given peak level. */
+    static Path sineFile(Path path, WavFormat format, double freq, double peakDb, double seconds) throws IOException {
+        int frames = (int) (format.sampleRate() * seconds);
+        double amp = Math.pow(10, peakDb / 20);
+        float[][] block = new float[format.channels()][1024];
+        try (WavWriter w = WavWriter.create(path, format)) {
+            for (int start = 0; start < frames; start += 1024) {
+                int n = Math.min(1024, frames - start);
+                for (int c = 0; c < format.channels(); c++) {
+                    for (int i = 0; i < n; i++) {
+                        block[c][i] = (float) (amp * Math.sin(2 * Math.PI * freq * (start + i) / format.sampleRate() + c * 0.7));
+                    }
+                }
+                w.write(block, n);
+            }
+            w.commit();
+        }
+        return path;
+    }
+
+    static float[][] readAll(Path path) throws IOException {
+        try (WavReader r = WavReader.open(path)) {
+            int frames = (int) r.frames();
+            float[][] all = new float[r.format().channels()][frames];
+            float[][] block = new float[r.format().channels()][4096];
+            int pos = 0;
+            for (int n; (n = r.read(block, 4096)) > 0; pos += n) {
+                for (int c = 0; c < all.length; c++) {
+                    System.arraycopy(block[c], 0, all[c], pos, n);
+                }
+            }
+            assertEquals(frames, pos);
+            return all;
+        }
+    }
+
+    static double rms(float[] x, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += (double) x[i] * x[i];
+        }
+        return Math.sqrt(s / (to - from));
+    }
+
+    @Test
+    void processAppliesTheChainsGainToAStereo24Bit441File() throws Exception {
+        WavFormat format = new WavFormat(44_100, 2, WavEncoding.PCM_24);
+        Path in = sineFile(dir.resolve("quiet.wav"), format, 1000, -20, 2.0);
+        Path out = dir.resolve("quiet-out.wav");
+        Result r = vocana("process", in.toString(), out.toString(), "--chain", SPEC);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("speed"), r.out());
+        try (WavReader reader = WavReader.open(out)) {
+            assertEquals(format, reader.format());
+            assertEquals(2 * 44_100, reader.frames(), "same length as the input");
+        }
+        float[][] x = readAll(in);
+        float[][] y = readAll(out);
+        for (int c = 0; c < 2; c++) {
+            double gainDb = 20 * Math.log10(rms(y[c], 22_050, 66_150) / rms(x[c], 22_050, 66_150));
+            assertEquals(6.0, gainDb, 0.05, "channel " + c);
+            // latency is compensated: output is aligned with the input (phase matches)
+            double corr = 0;
+            for (int i = 22_050; i < 66_150; i++) {
+                corr += (double) x[c][i] * y[c][i];
+            }
+            assertTrue(corr / (rms(x[c], 22_050, 66_150) * rms(y[c], 22_050, 66_150) * 44_100) > 0.99, "aligned");
+        }
+    }
+
+    @Test
+    void processKeepsTheTruePeakAtOrBelowTheCeiling() throws Exception {
+        WavFormat format = new WavFormat(44_100, 2, WavEncoding.PCM_24);
+        // 0 dBFS samples at fs/4 with a 45 degree phase hide an inter-sample peak; +6 dB gain drives the limiter hard
+        Path in = dir.resolve("loud.wav");
+        int frames = 44_100;
+        float[][] block = new float[2][frames];
+        for (int i = 0; i < frames; i++) {
+            block[0][i] = (float) (0.999 * Math.sin(Math.PI / 2 * i + Math.PI / 4) / Math.sin(Math.PI / 4) * Math.sqrt(0.5));
+            block[1][i] = (i / 50) % 2 == 0 ? 0.99f : -0.99f;
+        }
+        try (WavWriter w = WavWriter.create(in, format)) {
+            w.write(block, frames);
+            w.commit();
+        }
+        Path out = dir.resolve("loud-out.wav");
+        Result r = vocana("process", in.toString(), out.toString(), "--chain", SPEC);
+        assertEquals(0, r.exit(), r.err());
+        double tp = TruePeakMeter.truePeak(readAll(out));
+        assertTrue(20 * Math.log10(tp) <= -1.0, "true peak " + 20 * Math.log10(tp) + " dBTP above the -1 dBTP ceiling");
+        assertTrue(20 * Math.log10(tp) > -2.0, "limiter does not over-attenuate: " + 20 * Math.log10(tp));
+    }
+
+    @Test
+    void effectsListsTheBuiltInsWithRangesAndDefaults() throws Exception {
+        Result r = vocana("effects");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("gain  Gain"), r.out());
+        assertTrue(r.out().contains("gainDb       -60..24 dB"), r.out());
+        assertTrue(r.out().contains("limiter"), r.out());
+        assertTrue(r.out().contains("highpass"), r.out());
+        assertTrue(r.out().contains("cutoffHz"), r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void demoWritesTheProcessedExample() throws Exception {
+        Result r = vocana("demo", "--output", dir.resolve("demo").toString());
+        assertEquals(0, r.exit(), r.err());
+        Path processed = dir.resolve("demo/noisy-speech.processed.wav");
+        assertTrue(Files.exists(processed), r.out());
+        assertTrue(r.out().contains(processed.toString()), r.out());
+        float[][] y = readAll(processed);
+        assertTrue(TruePeakMeter.truePeak(y) <= Math.pow(10, -1 / 20.0) + 1e-4);
+    }
+
+    /** Runs a failing command: exactly one line on stderr containing {@code expected}, non-zero exit, no output file. */
+    void assertFails(int exit, String expected, String... args) throws Exception {
+        Result r = vocana(args);
+        assertEquals(exit, r.exit(), "exit code of " + String.join(" ", args) + "; stderr: " + r.err());
+        assertEquals(1, r.errLines().size(), "one line on stderr, got: " + r.err());
+        assertTrue(r.err().contains(expected), "stderr '" + r.err().strip() + "' should contain '" + expected + "'");
+        assertFalse(Files.exists(dir.resolve("out.wav")), "no output file");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+        }
+    }
+
+    @Test
+    void badInputsGetOneLineErrorsAndNoOutput() throws Exception {
+        Path good = sineFile(dir.resolve("good.wav"), new WavFormat(48_000, 1, WavEncoding.PCM_16), 440, -12, 0.2);
+        String out = dir.resolve("out.wav").toString();
+        Path text = Files.writeString(dir.resolve("notes.wav"), "these are not audio samples, just text\n");
+        Path truncated = dir.resolve("truncated.wav");
+        Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(good), 30));
+        Path eightBit = dir.resolve("eight.wav");
+        byte[] bytes = Files.readAllBytes(good);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(34, (short) 8).putShort(32, (short) 1)
+                .putInt(28, 48_000);
+        Files.write(eightBit, bytes);
+
+        assertFails(1, "not a WAV file", "process", text.toString(), out, "--chain", "gain");
+        assertFails(1, "truncated", "process", truncated.toString(), out, "--chain", "gain");
+        assertFails(1, "8-bit PCM", "process", eightBit.toString(), out, "--chain", "gain");
+        assertFails(1, "no such file", "process", dir.resolve("missing.wav").toString(), out, "--chain", "gain");
+        assertFails(2, "unknown effect 'gian'; installed effects: gain, highpass, limiter",
+                "process", good.toString(), out, "--chain", "gian");
+        assertFails(2, "effect 'gain' has no parameter 'db'; its parameters: gainDb, mute",
+                "process", good.toString(), out, "--chain", "gain:db=3");
+        assertFails(2, "gain: gainDb=99 is out of range: accepted -60..24 dB",
+                "process", good.toString(), out, "--chain", "gain:gainDb=99");
+        assertFails(2, "malformed chain spec", "process", good.toString(), out, "--chain", "gain:gainDb");
+        assertFails(2, "Missing required option: '--chain=SPEC'", "process", good.toString(), out);
+        assertFails(2, "unsupported output format", "process", good.toString(), out, "--chain", "gain", "--format", "mp3");
+        assertFails(1, dir.resolve("no/such/dir/out.wav").toString(),
+                "process", good.toString(), dir.resolve("no/such/dir/out.wav").toString(), "--chain", "gain");
+        assertFails(1, dir.toString(), "process", good.toString(), dir.toString(), "--chain", "gain");
+        assertFails(2, "Unknown option: '--chian'", "process", good.toString(), out, "--chian", "gain");
+        assertFails(2, "missing command", new String[0]);
+    }
+}
