@@ -23,7 +23,7 @@ import org.vocana.sdk.EffectDescriptor;
  * Tracks every {@link Effect} service in the framework. Effects are prototype-scope services:
  * each {@link #create} gets a fresh instance through {@link ComponentServiceObjects}.
  */
-@Component(service = EffectCatalog.class)
+@Component(service = EffectCatalog.class, immediate = true)
 public final class OsgiEffectCatalog implements EffectCatalog {
 
     private record Entry(ComponentServiceObjects<Effect> objects, EffectDescriptor descriptor) {
@@ -35,16 +35,17 @@ public final class OsgiEffectCatalog implements EffectCatalog {
     @Reference(service = Effect.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
             target = "(" + Effect.ID_PROPERTY + "=*)")
-    void addEffect(ComponentServiceObjects<Effect> objects, Map<String, Object> properties) {
+    void addEffect(ComponentServiceObjects<Effect> objects) {
+        Object declaredId = objects.getServiceReference().getProperty(Effect.ID_PROPERTY);
         Effect probe = objects.getService();
         if (probe == null) {
             return;
         }
         try {
             EffectDescriptor descriptor = probe.descriptor();
-            if (!descriptor.id().equals(String.valueOf(properties.get(Effect.ID_PROPERTY)))) {
+            if (!descriptor.id().equals(declaredId)) {
                 System.err.println("vocana: ignoring effect service whose " + Effect.ID_PROPERTY + "="
-                        + properties.get(Effect.ID_PROPERTY) + " differs from its descriptor id '" + descriptor.id() + "'");
+                        + declaredId + " differs from its descriptor id '" + descriptor.id() + "'");
                 return;
             }
             byId.putIfAbsent(descriptor.id(), new Entry(objects, descriptor));

@@ -215,7 +215,7 @@ class VocanaCliIT {
                 "process", good.toString(), out, "--chain", "gain:gainDb=99");
         assertFails(2, "malformed chain spec", "process", good.toString(), out, "--chain", "gain:gainDb");
         assertFails(2, "Missing required option: '--chain=SPEC'", "process", good.toString(), out);
-        assertFails(2, "unsupported output format", "process", good.toString(), out, "--chain", "gain", "--format", "mp3");
+        assertFails(2, "--format 'mp3' is not supported; accepted:", "process", good.toString(), out, "--chain", "gain", "--format", "mp3");
         assertFails(1, dir.resolve("no/such/dir/out.wav").toString(),
                 "process", good.toString(), dir.resolve("no/such/dir/out.wav").toString(), "--chain", "gain");
         assertFails(1, dir.toString(), "process", good.toString(), dir.toString(), "--chain", "gain");

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Vocana shared-memory ABI, version 1.  THE single source of truth for the
+ * layout of a device region.  The Java host mirrors it with FFM
+ * MemoryLayout; `build/layout` prints every field as `name offset size`
+ * so a Java test can compare the two.  Every offset and size below is
+ * pinned with _Static_assert: a change that moves anything fails to
+ * compile and must come with a new VOCANA_ABI_VERSION.
+ *
+ * ------------------------------------------------------------------------
+ * 1. One region per device
+ * ------------------------------------------------------------------------
+ * A region is one file, mapped MAP_SHARED by the host (Java) and by the
+ * device side (HAL plugin, ALSA plugin, simulator):
+ *
+ *   offset 0                      header (VOCANA_HEADER_SIZE = 1024 bytes)
+ *   offset 1024                   ring data "to host"   (ring_bytes)
+ *   offset 1024 + ring_bytes      ring data "from host" (ring_bytes)
+ *   ring_bytes  = capacity_frames * channels * 4
+ *   region_size = 1024 + 2 * ring_bytes           (exactly; see
+ *                                                  vocana_region_size())
+ *
+ * "to host":   what applications play into the device.  Producer: device
+ *              side.  Consumer: host.
+ * "from host": what applications record from the device.  Producer: host.
+ *              Consumer: device side.
+ *
+ * Byte order and float format are those of the machine (both processes run
+ * on the same machine).  Frames are interleaved float32: frame f, channel c
+ * of a ring is the float at index (f & (capacity - 1)) * channels + c.
+ *
+ * ------------------------------------------------------------------------
+ * 2. Positions
+ * ------------------------------------------------------------------------
+ * write_pos and read_pos are 64-bit sample-frame counters that only grow.
+ * At 384 kHz they would need 1.5 million years to wrap; nevertheless both
+ * sides use only the modular difference (write_pos - read_pos) computed in
+ * unsigned 64-bit (Java: plain long subtraction), so even a wrap past 2^64
+ * is harmless.  The ring slot of position p is (p & (capacity - 1)).
+ *   frames readable = write_pos - read_pos            (0 .. capacity)
+ *   frames writable = capacity - (write_pos - read_pos)
+ * A difference greater than capacity is implausible (a peer bug or a
+ * hostile peer): see section 5.
+ *
+ * ------------------------------------------------------------------------
+ * 3. Who writes what (single writer per field)
+ * ------------------------------------------------------------------------
+ *   host, before publishing magic, then immutable while magic is published:
+ *       abi_version, header_size, region_size, generation, sample_rate,
+ *       channels, capacity_frames, device_id, name
+ *   host, any time:        heartbeat, host_flags, magic (withdraw: store 0)
+ *   device side:           device_flags
+ *   producer of a ring:    write_pos, overruns, overrun_frames,
+ *                          producer_faults             (its own cache line)
+ *   consumer of a ring:    read_pos, underruns, underrun_frames,
+ *                          consumer_faults             (its own cache line)
+ *   ring data:             written only by that ring's producer, only in the
+ *                          free span [write_pos, read_pos + capacity).
+ * Each 128-byte line has one writer, so no line is shared between writers
+ * (128 rather than 64 because of adjacent-line prefetch on x86 and the
+ * 128-byte lines of Apple silicon).
+ *
+ * ------------------------------------------------------------------------
+ * 4. Creating, publishing, restarting (host)
+ * ------------------------------------------------------------------------
+ * Directory: $XDG_RUNTIME_DIR/vocana (mode 0700, owned by the user); if
+ * XDG_RUNTIME_DIR is unset, empty or not absolute: /tmp/vocana-<uid>
+ * (same rules).  File: <dir>/<device_id>.vreg, mode 0600, regular file
+ * owned by the user.  The device side only opens existing files.
+ *
+ * Creation, in this order:
+ *   1. create a new file (O_CREAT|O_EXCL, 0600) under a temporary name in
+ *      the same directory and size it to region_size (it reads as zeros,
+ *      so magic == 0: "not ready");
+ *   2. write every identity field; a NEW non-zero generation (e.g. random
+ *      64 bits or a boot-time nanosecond stamp: it must differ from every
+ *      earlier instance of this device); positions (write_pos == read_pos,
+ *      any value, typically 0) and counters 0; heartbeat any value;
+ *   3. host_flags = VOCANA_HOST_RUNNING;
+ *   4. store magic = VOCANA_MAGIC with RELEASE ordering: magic is
+ *      published last, so a reader that loads magic with ACQUIRE and sees
+ *      VOCANA_MAGIC sees every field written before it;
+ *   5. rename() the file onto its final name (atomic replacement).
+ * While running: increment heartbeat (any step, any thread) at least every
+ * VOCANA_HEARTBEAT_PERIOD_MS; it is a counter, not a timestamp, so the two
+ * sides never compare clocks.
+ * Orderly stop: host_flags = VOCANA_HOST_SHUTDOWN (release), then unlink.
+ * Restart: a new file with a new generation (steps 1-5).  A host that
+ * re-uses a file in place must store magic = 0 first, re-initialise, store a
+ * new generation and publish magic again.  A host must NEVER shrink
+ * (ftruncate) a file that a device may have mapped: the device process
+ * would take SIGBUS.
+ *
+ * ------------------------------------------------------------------------
+ * 5. What the device side does, and may assume
+ * ------------------------------------------------------------------------
+ * Nothing: every field is untrusted.  Attaching = load magic (acquire),
+ * copy the header into private memory, validate every field of the copy
+ * (magic, version, sizes against the mapped size, rate, channels, capacity
+ * a power of two within bounds, names NUL-terminated, flags, positions
+ * plausible), re-load magic and generation and refuse if either changed.
+ * Not constrained (any value is safe): reserved and padding bytes,
+ * heartbeat, device_flags and the counters.
+ * After that only the private copy of the geometry is used; positions are
+ * re-read on every operation and a side keeps its OWN position privately
+ * (the shared copy is only published, never read back).
+ * Ring operations (acquire/release only):
+ *   producer: load peer read_pos (acquire); copy frames into the free span;
+ *             store write_pos (release).
+ *   consumer: load peer write_pos (acquire); copy frames out; store
+ *             read_pos (release).
+ * Full ring: the producer writes what fits and DROPS THE NEWEST frames
+ *   (it may not move read_pos, which the consumer owns); it counts one
+ *   overrun event and the dropped frames.
+ * Empty ring: the consumer returns what there is, fills the rest with
+ *   silence (0.0f) and counts one underrun event and the missing frames.
+ * Implausible peer position (distance > capacity, including a consumer
+ *   "ahead" of the producer): the detecting side counts a fault and
+ *   resynchronises its own position to the peer's (the ring is then empty).
+ *   Indices are always masked, so no position can address memory outside
+ *   the ring.
+ * The host is considered gone, and the device side detaches (plays
+ * silence, drops input), when: magic is no longer VOCANA_MAGIC, generation
+ * differs from the one attached to, host_flags lacks RUNNING or has
+ * SHUTDOWN, or heartbeat has not changed for the device's timeout (default
+ * VOCANA_HEARTBEAT_TIMEOUT_MS, measured with the device's own clock).  A
+ * freshly attached region is used for audio only once its heartbeat has
+ * been seen to move.  The device side retries attaching by itself.
+ * The device side sets VOCANA_DEVICE_ATTACHED in device_flags while it uses
+ * the region (information for the host; it is never required).
+ *
+ * Limits: one device-side process and one host per region (single producer,
+ * single consumer per ring).
+ */
+#ifndef VOCANA_ABI_H
+#define VOCANA_ABI_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- identity ---------------------------------------------------------- */
+/* The bytes "VOCANARG" as they appear in memory on a little-endian machine. */
+#define VOCANA_MAGIC        UINT64_C(0x4752414E41434F56)
+#define VOCANA_ABI_VERSION  1u
+
+/* ---- geometry ---------------------------------------------------------- */
+#define VOCANA_LINE          128u    /* writer-separation unit (bytes)     */
+#define VOCANA_REGION_ALIGN  128u    /* required alignment of a mapping     */
+#define VOCANA_HEADER_SIZE   1024u
+#define VOCANA_SAMPLE_BYTES  4u      /* float32                            */
+#define VOCANA_DEVICE_ID_SIZE 32u    /* incl. NUL: ids of 1..31 chars      */
+#define VOCANA_NAME_SIZE     64u     /* incl. NUL: names of 0..63 bytes    */
+
+/* ---- accepted ranges --------------------------------------------------- */
+#define VOCANA_RATE_MIN      8000u
+#define VOCANA_RATE_MAX      384000u
+#define VOCANA_CHANNELS_MIN  1u
+#define VOCANA_CHANNELS_MAX  32u
+#define VOCANA_CAPACITY_MIN  256u          /* frames, power of two */
+#define VOCANA_CAPACITY_MAX  (1u << 20)    /* frames, power of two */
+#define VOCANA_IO_FRAMES_MAX 16384u        /* largest IO buffer a device may use */
+/* largest valid region: 1024 + 2 * 2^20 * 32 * 4 bytes = 256 MiB + 1 KiB */
+#define VOCANA_REGION_MAX \
+    ((uint64_t)VOCANA_HEADER_SIZE + 2u * (uint64_t)VOCANA_CAPACITY_MAX * \
+     VOCANA_CHANNELS_MAX * VOCANA_SAMPLE_BYTES)
+
+/* ---- capacity derivation ----------------------------------------------- */
+/*
+ * capacity = next power of two >= IO_FACTOR * max_io_frames
+ *                                 + sample_rate * MARGIN_MS / 1000
+ * i.e. room for four of the largest IO buffers (the producer's burst while
+ * the consumer holds up to three) PLUS 100 ms of audio for the host's
+ * scheduling jitter (generational ZGC measured max pause 2.9 ms; the OS
+ * scheduler; a slow effect), then rounded up, which only adds margin.
+ * Examples:
+ *   48 kHz,   512 frames:  2048 +  4800 =  6848 ->  8192 frames (171 ms)
+ *   48 kHz,  4096 frames: 16384 +  4800 = 21184 -> 32768 frames (683 ms)
+ *  192 kHz,  4096 frames: 16384 + 19200 = 35584 -> 65536 frames (341 ms,
+ *                         16 IO buffers, 1.84x the requirement)
+ *  384 kHz, 16384 frames: 65536 + 38400 = 103936 -> 131072 frames
+ * Capacity only bounds the fill; latency is set by how full the host keeps
+ * the ring, so a generous capacity costs memory, not delay.  Returns 0 if
+ * an argument is out of range.
+ */
+#define VOCANA_CAPACITY_IO_FACTOR 4u
+#define VOCANA_CAPACITY_MARGIN_MS 100u
+
+static inline uint32_t vocana_capacity_for(uint32_t sample_rate,
+                                           uint32_t max_io_frames)
+{
+    if (sample_rate < VOCANA_RATE_MIN || sample_rate > VOCANA_RATE_MAX ||
+        max_io_frames < 1u || max_io_frames > VOCANA_IO_FRAMES_MAX)
+        return 0;
+    uint64_t need = (uint64_t)VOCANA_CAPACITY_IO_FACTOR * max_io_frames +
+                    ((uint64_t)sample_rate * VOCANA_CAPACITY_MARGIN_MS + 999u) / 1000u;
+    uint64_t cap = VOCANA_CAPACITY_MIN;
+    while (cap < need)
+        cap <<= 1;
+    return cap > VOCANA_CAPACITY_MAX ? 0u : (uint32_t)cap;
+}
+
+/* Bytes of one ring's data (no range checks: callers validate first). */
+static inline uint64_t vocana_ring_bytes(uint32_t capacity_frames, uint32_t channels)
+{
+    return (uint64_t)capacity_frames * channels * VOCANA_SAMPLE_BYTES;
+}
+
+static inline uint64_t vocana_region_size(uint32_t capacity_frames, uint32_t channels)
+{
+    return VOCANA_HEADER_SIZE + 2u * vocana_ring_bytes(capacity_frames, channels);
+}
+
+/* Offset of a ring's data: which = VOCANA_RING_TO_HOST or _FROM_HOST. */
+#define VOCANA_RING_TO_HOST   0u
+#define VOCANA_RING_FROM_HOST 1u
+static inline uint64_t vocana_ring_data_offset(uint32_t capacity_frames,
+                                               uint32_t channels, unsigned which)
+{
+    return VOCANA_HEADER_SIZE + (uint64_t)which * vocana_ring_bytes(capacity_frames, channels);
+}
+
+/* ---- flags and timing -------------------------------------------------- */
+#define VOCANA_HOST_RUNNING      1u   /* host serves this region          */
+#define VOCANA_HOST_SHUTDOWN     2u   /* host stopped in an orderly way   */
+#define VOCANA_HOST_FLAGS_KNOWN  3u   /* any other bit: region refused    */
+#define VOCANA_DEVICE_ATTACHED   1u   /* device side uses the region      */
+
+#define VOCANA_HEARTBEAT_PERIOD_MS  100u  /* host bumps at least this often */
+#define VOCANA_HEARTBEAT_TIMEOUT_MS 1000u /* device default staleness limit */
+#define VOCANA_RETRY_INTERVAL_MS    250u  /* device default re-attach period */
+
+#define VOCANA_REGION_SUFFIX ".vreg"
+
+/* ---- the layout -------------------------------------------------------- */
+/*
+ * Control block of one ring: 256 bytes, two lines, one writer each.
+ * Counters are event counts (overruns, underruns), frame counts
+ * (overrun_frames dropped, underrun_frames of silence) and faults
+ * (implausible peer positions seen and resynchronised).
+ */
+struct vocana_ring_ctl {
+    /* producer line */
+    _Alignas(VOCANA_LINE) _Atomic uint64_t write_pos;
+    _Atomic uint64_t overruns;
+    _Atomic uint64_t overrun_frames;
+    _Atomic uint64_t producer_faults;
+    uint8_t producer_pad[VOCANA_LINE - 32u];
+    /* consumer line */
+    _Alignas(VOCANA_LINE) _Atomic uint64_t read_pos;
+    _Atomic uint64_t underruns;
+    _Atomic uint64_t underrun_frames;
+    _Atomic uint64_t consumer_faults;
+    uint8_t consumer_pad[VOCANA_LINE - 32u];
+};
+
+struct vocana_region_header {
+    /* lines 0-1: identity (host, before magic; immutable while published) */
+    _Alignas(VOCANA_LINE) _Atomic uint64_t magic;
+    uint32_t abi_version;
+    uint32_t header_size;          /* == VOCANA_HEADER_SIZE                 */
+    uint64_t region_size;          /* == file size == vocana_region_size()  */
+    _Atomic uint64_t generation;   /* != 0, new on every host (re)start     */
+    uint32_t sample_rate;          /* Hz                                    */
+    uint32_t channels;             /* interleaved float32 per frame         */
+    uint32_t capacity_frames;      /* power of two, per ring                */
+    uint32_t reserved0;            /* host writes 0; readers ignore it      */
+    char device_id[VOCANA_DEVICE_ID_SIZE]; /* [A-Za-z0-9_.-], not "."-first  */
+    char name[VOCANA_NAME_SIZE];   /* UTF-8, NUL-terminated, no controls    */
+    uint8_t reserved1[2u * VOCANA_LINE - 144u];
+    /* line 2: host liveness */
+    _Alignas(VOCANA_LINE) _Atomic uint64_t heartbeat;
+    _Atomic uint32_t host_flags;
+    uint8_t host_pad[VOCANA_LINE - 12u];
+    /* line 3: device side */
+    _Alignas(VOCANA_LINE) _Atomic uint32_t device_flags;
+    uint8_t device_pad[VOCANA_LINE - 4u];
+    /* lines 4-7: ring control blocks */
+    struct vocana_ring_ctl to_host;
+    struct vocana_ring_ctl from_host;
+};
+
+/* ---- pinned offsets (bytes from the start of the region) --------------- */
+#define VOCANA_OFF_MAGIC            0u
+#define VOCANA_OFF_ABI_VERSION      8u
+#define VOCANA_OFF_HEADER_SIZE     12u
+#define VOCANA_OFF_REGION_SIZE     16u
+#define VOCANA_OFF_GENERATION      24u
+#define VOCANA_OFF_SAMPLE_RATE     32u
+#define VOCANA_OFF_CHANNELS        36u
+#define VOCANA_OFF_CAPACITY        40u
+#define VOCANA_OFF_RESERVED0       44u
+#define VOCANA_OFF_DEVICE_ID       48u
+#define VOCANA_OFF_NAME            80u
+#define VOCANA_OFF_RESERVED1      144u
+#define VOCANA_OFF_HEARTBEAT      256u
+#define VOCANA_OFF_HOST_FLAGS     264u
+#define VOCANA_OFF_DEVICE_FLAGS   384u
+#define VOCANA_OFF_TO_HOST        512u
+#define VOCANA_OFF_FROM_HOST      768u
+/* within a ring control block */
+#define VOCANA_RING_OFF_WRITE_POS         0u
+#define VOCANA_RING_OFF_OVERRUNS          8u
+#define VOCANA_RING_OFF_OVERRUN_FRAMES   16u
+#define VOCANA_RING_OFF_PRODUCER_FAULTS  24u
+#define VOCANA_RING_OFF_READ_POS        128u
+#define VOCANA_RING_OFF_UNDERRUNS       136u
+#define VOCANA_RING_OFF_UNDERRUN_FRAMES 144u
+#define VOCANA_RING_OFF_CONSUMER_FAULTS 152u
+#define VOCANA_RING_CTL_SIZE            256u
+
+/* Atomics must be plain, lock-free machine words so another process (and
+ * Java VarHandles on a MemorySegment) can operate on the same bytes. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+_Static_assert(ATOMIC_LONG_LOCK_FREE == 2, "long atomics must be lock-free");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
+               "_Atomic uint64_t must be a plain 8-byte word");
+_Static_assert(sizeof(_Atomic uint32_t) == 4 && _Alignof(_Atomic uint32_t) == 4,
+               "_Atomic uint32_t must be a plain 4-byte word");
+_Static_assert(sizeof(float) == 4, "float32 samples");
+_Static_assert(CHAR_BIT == 8, "8-bit bytes");
+
+#define VOCANA_ASSERT_FIELD(type, field, off, size)                          \
+    _Static_assert(offsetof(type, field) == (off), #field " offset");       \
+    _Static_assert(sizeof(((type *)0)->field) == (size), #field " size")
+
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, write_pos, VOCANA_RING_OFF_WRITE_POS, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, overruns, VOCANA_RING_OFF_OVERRUNS, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, overrun_frames, VOCANA_RING_OFF_OVERRUN_FRAMES, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, producer_faults, VOCANA_RING_OFF_PRODUCER_FAULTS, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, producer_pad, 32, 96);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, read_pos, VOCANA_RING_OFF_READ_POS, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, underruns, VOCANA_RING_OFF_UNDERRUNS, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, underrun_frames, VOCANA_RING_OFF_UNDERRUN_FRAMES, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, consumer_faults, VOCANA_RING_OFF_CONSUMER_FAULTS, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, consumer_pad, 160, 96);
+_Static_assert(sizeof(struct vocana_ring_ctl) == VOCANA_RING_CTL_SIZE, "ring ctl size");
+
+VOCANA_ASSERT_FIELD(struct vocana_region_header, magic, VOCANA_OFF_MAGIC, 8);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, abi_version, VOCANA_OFF_ABI_VERSION, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, header_size, VOCANA_OFF_HEADER_SIZE, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, region_size, VOCANA_OFF_REGION_SIZE, 8);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, generation, VOCANA_OFF_GENERATION, 8);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, sample_rate, VOCANA_OFF_SAMPLE_RATE, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, channels, VOCANA_OFF_CHANNELS, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, capacity_frames, VOCANA_OFF_CAPACITY, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, reserved0, VOCANA_OFF_RESERVED0, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, device_id, VOCANA_OFF_DEVICE_ID, VOCANA_DEVICE_ID_SIZE);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, name, VOCANA_OFF_NAME, VOCANA_NAME_SIZE);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, reserved1, VOCANA_OFF_RESERVED1, 112);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, heartbeat, VOCANA_OFF_HEARTBEAT, 8);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, host_flags, VOCANA_OFF_HOST_FLAGS, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, host_pad, 268, 116);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, device_flags, VOCANA_OFF_DEVICE_FLAGS, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, device_pad, 388, 124);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, to_host, VOCANA_OFF_TO_HOST, VOCANA_RING_CTL_SIZE);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, from_host, VOCANA_OFF_FROM_HOST, VOCANA_RING_CTL_SIZE);
+_Static_assert(sizeof(struct vocana_region_header) == VOCANA_HEADER_SIZE, "header size");
+_Static_assert(_Alignof(struct vocana_region_header) == VOCANA_LINE, "header alignment");
+_Static_assert(VOCANA_HEADER_SIZE % VOCANA_LINE == 0, "ring data starts on a line");
+_Static_assert((VOCANA_CAPACITY_MIN & (VOCANA_CAPACITY_MIN - 1u)) == 0 &&
+               (VOCANA_CAPACITY_MAX & (VOCANA_CAPACITY_MAX - 1u)) == 0,
+               "capacity bounds are powers of two");
+/* every ring_bytes is a multiple of the line, so ring 1 is line-aligned too */
+_Static_assert((VOCANA_CAPACITY_MIN * VOCANA_SAMPLE_BYTES) % VOCANA_LINE == 0,
+               "smallest ring is a whole number of lines");
+
+#endif /* VOCANA_ABI_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * POSIX side of the device: where regions live, and opening / mapping /
+ * unmapping them.  [control] only: these make system calls.
+ */
+#ifndef VOCANA_REGION_POSIX_H
+#define VOCANA_REGION_POSIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vocana/core.h"
+
+typedef struct vocana_mapping {
+    void *base;
+    size_t size;
+    int sys_errno; /* errno of the failing call, 0 if none */
+} vocana_mapping;
+
+/* Region directory: "<xdg_runtime_dir>/vocana" if xdg_runtime_dir is an
+ * absolute path, else the fallback "/tmp/vocana-<uid>".  Pure; pass
+ * getenv("XDG_RUNTIME_DIR") (the core does not read the environment). */
+int vocana_region_dir(char *buf, size_t len, const char *xdg_runtime_dir, uid_t uid);
+
+/* "<dir>/<device_id>.vreg"; the id must be valid (no '/', no leading '.'). */
+int vocana_region_path(char *buf, size_t len, const char *dir, const char *device_id);
+
+/* The directory must exist, be a directory (not a symbolic link), belong
+ * to `owner` and have mode exactly 0700. */
+int vocana_region_dir_check(const char *dir, uid_t owner);
+
+/* Open an EXISTING region read-write (O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK), require a
+ * regular file owned by `owner` with no permission bits beyond 0600 and a
+ * size in [VOCANA_HEADER_SIZE, VOCANA_REGION_MAX], and map it MAP_SHARED.
+ * The descriptor is closed again; only the mapping remains.  The content
+ * is NOT validated here (vocana_device_attach does that). */
+int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out);
+
+/* Unmap (no-op on an empty mapping); clears *m. */
+void vocana_region_unmap(vocana_mapping *m);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t vocana_monotonic_ns(void);
+
+/* One service step for a device: tick the state machine and carry out
+ * its action (map + attach, or detach + unmap).  dir: the region
+ * directory (checked on every attach attempt); owner: expected owner of
+ * directory and file (getuid() for a per-user process).  Returns VOCANA_OK
+ * or the error of a failed attach (the device keeps retrying by itself on
+ * later calls).  Call it periodically, e.g. every 50 ms, from a control
+ * thread. */
+int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns);
+
+#endif /* VOCANA_REGION_POSIX_H */

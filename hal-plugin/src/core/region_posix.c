@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* POSIX glue: paths, directory checks, open/mmap/munmap.  [control] only. */
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE 1
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vocana/region_posix.h"
+
+int vocana_region_dir(char *buf, size_t len, const char *xdg_runtime_dir, uid_t uid)
+{
+    if (!buf || len == 0)
+        return VOCANA_E_ARG;
+    int n;
+    if (xdg_runtime_dir && xdg_runtime_dir[0] == '/')
+        n = snprintf(buf, len, "%s/vocana", xdg_runtime_dir);
+    else
+        n = snprintf(buf, len, "/tmp/vocana-%lu", (unsigned long)uid);
+    if (n < 0 || (size_t)n >= len) {
+        buf[0] = '\0';
+        return VOCANA_E_PATH_TOO_LONG;
+    }
+    return VOCANA_OK;
+}
+
+int vocana_region_path(char *buf, size_t len, const char *dir, const char *device_id)
+{
+    if (!buf || len == 0 || !dir || !device_id)
+        return VOCANA_E_ARG;
+    if (!vocana_device_id_valid(device_id))
+        return VOCANA_E_DEVICE_ID;
+    int n = snprintf(buf, len, "%s/%s%s", dir, device_id, VOCANA_REGION_SUFFIX);
+    if (n < 0 || (size_t)n >= len) {
+        buf[0] = '\0';
+        return VOCANA_E_PATH_TOO_LONG;
+    }
+    return VOCANA_OK;
+}
+
+int vocana_region_dir_check(const char *dir, uid_t owner)
+{
+    if (!dir)
+        return VOCANA_E_ARG;
+    struct stat st;
+    if (lstat(dir, &st) != 0)
+        return VOCANA_E_DIR_MISSING;
+    if (!S_ISDIR(st.st_mode))
+        return VOCANA_E_DIR_NOT_DIR;
+    if (st.st_uid != owner)
+        return VOCANA_E_DIR_OWNER;
+    if ((st.st_mode & 07777) != 0700)
+        return VOCANA_E_DIR_MODE;
+    return VOCANA_OK;
+}
+
+int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out)
+{
+    if (!path || !out)
+        return VOCANA_E_ARG;
+    memset(out, 0, sizeof *out);
+    /* O_NONBLOCK: never hang on a FIFO or device planted under the name */
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        out->sys_errno = errno;
+        return VOCANA_E_OPEN;
+    }
+    struct stat st;
+    int rc = VOCANA_OK;
+    if (fstat(fd, &st) != 0) {
+        out->sys_errno = errno;
+        rc = VOCANA_E_OPEN;
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = VOCANA_E_FILE_TYPE;
+    } else if (st.st_uid != owner) {
+        rc = VOCANA_E_FILE_OWNER;
+    } else if ((st.st_mode & 07777 & ~(mode_t)0600) != 0) {
+        rc = VOCANA_E_FILE_MODE;
+    } else if (st.st_size < (off_t)VOCANA_HEADER_SIZE || (uint64_t)st.st_size > VOCANA_REGION_MAX) {
+        rc = VOCANA_E_FILE_SIZE;
+    } else {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+            out->sys_errno = errno;
+            rc = VOCANA_E_MMAP;
+        } else {
+            out->base = p;
+            out->size = (size_t)st.st_size;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+void vocana_region_unmap(vocana_mapping *m)
+{
+    if (m && m->base)
+        munmap(m->base, m->size);
+    if (m)
+        memset(m, 0, sizeof *m);
+}
+
+uint64_t vocana_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+static int service_attach(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns)
+{
+    char path[4096];
+    int rc = vocana_region_dir_check(dir, owner);
+    if (rc == VOCANA_OK)
+        rc = vocana_region_path(path, sizeof path, dir, dev->cfg.device_id);
+    vocana_mapping m = {0};
+    if (rc == VOCANA_OK)
+        rc = vocana_region_map(path, owner, &m);
+    if (rc == VOCANA_OK) {
+        rc = vocana_device_attach(dev, m.base, m.size, now_ns);
+        if (rc != VOCANA_OK)
+            vocana_region_unmap(&m);
+    }
+    if (rc != VOCANA_OK)
+        dev->last_error = rc;
+    return rc;
+}
+
+static int service_detach(vocana_device *dev)
+{
+    /* IO threads stay inside for one IO callback at most; wait up to
+     * ~100 ms here, else leave it to the next service call. */
+    for (int i = 0; i < 1000; i++) {
+        vocana_mapping m = {0};
+        int rc = vocana_device_detach(dev, &m.base, &m.size);
+        if (rc == VOCANA_OK) {
+            vocana_region_unmap(&m);
+            return VOCANA_OK;
+        }
+        if (rc != VOCANA_E_BUSY)
+            return rc;
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    return VOCANA_E_BUSY;
+}
+
+int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns)
+{
+    if (!dev || !dir)
+        return VOCANA_E_ARG;
+    switch (vocana_device_tick(dev, now_ns)) {
+    case VOCANA_ACT_ATTACH:
+        return service_attach(dev, dir, owner, now_ns);
+    case VOCANA_ACT_DETACH: {
+        int rc = service_detach(dev);
+        if (rc != VOCANA_OK)
+            return rc;
+        /* a restarted host may already be there: try at once */
+        if (vocana_device_tick(dev, now_ns) == VOCANA_ACT_ATTACH)
+            return service_attach(dev, dir, owner, now_ns);
+        return VOCANA_OK;
+    }
+    case VOCANA_ACT_NONE:
+    default:
+        return VOCANA_OK;
+    }
+}

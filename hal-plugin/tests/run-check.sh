@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Body of `make check` (the Makefile builds everything first and passes:
+# B, MAKE, HAVE_FUZZER, FUZZ_SECONDS, STRESS_SAMPLES, STRESS_CYCLES).
+# Runs every step even after a failure, then prints
+#   hal-plugin: N passed, M failed
+# and exits non-zero if anything failed.
+set -u
+passed=0
+failed=0
+start=$(date +%s)
+
+ok()   { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "  FAIL: $1"; }
+
+# Run a binary that ends with `RESULT <passed> <failed>`; a crash (sanitizer
+# abort) or a missing RESULT line counts as one failure.
+counted() {
+    title=$1
+    shift
+    log="$B/$(echo "$title" | tr -c 'a-zA-Z0-9\n' '-').log"
+    echo "== $title"
+    ( "$@" 2>&1; echo "EXIT=$?" ) | tee "$log" | awk '!/^EXIT=/ { print; fflush() }'
+    rc=$(sed -n 's/^EXIT=//p' "$log" | tail -n 1)
+    res=$(grep '^RESULT ' "$log" | tail -n 1)
+    if [ -z "$res" ]; then
+        fail "$title: no result (crashed? exit status $rc; see $log)"
+        return
+    fi
+    p=$(echo "$res" | cut -d' ' -f2)
+    f=$(echo "$res" | cut -d' ' -f3)
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+        fail "$title: exit status $rc (sanitizer report? see $log)"
+    fi
+}
+
+echo "== layout (build/layout)"
+out=$("$B/layout")
+if echo "$out" | grep -qx 'header 0 1024' && echo "$out" | grep -qx 'from_host.read_pos 896 8' &&
+   [ "$(echo "$out" | awk 'NF != 3' | wc -l)" -eq 0 ]; then
+    echo "  ok   layout prints $(echo "$out" | wc -l) fields as 'name offset size'"
+    ok
+else
+    fail "layout output unexpected"
+fi
+
+echo "== no global state (nm)"
+if $MAKE --no-print-directory check-nm; then ok; else fail "check-nm"; fi
+
+counted "unit tests (ASan+UBSan)" "$B/unit-asan"
+
+counted "stress (TSan)" sh tests/run-tsan.sh "$B/stress-tsan" "$STRESS_SAMPLES" "$STRESS_CYCLES"
+
+echo "== fuzz (libFuzzer, ${FUZZ_SECONDS} s)"
+if [ "$HAVE_FUZZER" = 1 ]; then
+    flog="$B/fuzz.log"
+    if $MAKE --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >"$flog" 2>&1; then
+        grep -E '^(INFO: seed corpus|#[0-9]+[[:space:]]+DONE|Done )|stat::number_of_executed_units|stat::new_units_added' "$flog" | sed 's/^/  /'
+        echo "  ok   fuzz_region ran ${FUZZ_SECONDS} s without a finding"
+        ok
+    else
+        tail -n 60 "$flog"
+        fail "fuzz (full log: $flog; reproducer in $B/fuzz/artifacts/)"
+    fi
+else
+    echo "  SKIPPED: clang cannot build a libFuzzer target here (install: apt-get install -y $(tr '\n' ' ' < apt-packages.txt | sed 's/ *$//'))"
+fi
+
+echo "== checks took $(( $(date +%s) - start )) s"
+echo "hal-plugin: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* POSIX layer: paths, directory and file checks, mapping, and the service
+ * loop end to end against real files (host restart by rename). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "testutil.h"
+#include "vocana/region_posix.h"
+
+#define MS UINT64_C(1000000)
+
+static char *make_tmpdir(void)
+{
+    const char *t = getenv("TMPDIR");
+    char tmpl[512];
+    snprintf(tmpl, sizeof tmpl, "%s/vocana-test-XXXXXX", t && t[0] == '/' ? t : "/tmp");
+    char *d = mkdtemp(tmpl);
+    if (!d)
+        return NULL;
+    return strdup(d);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "    (could not remove %s)\n", dir);
+}
+
+/* Host side: create <dir>/<id>.vreg via a temporary name + rename. */
+typedef struct hostfile {
+    void *base;
+    size_t size;
+    struct vocana_region_header *h;
+} hostfile;
+
+static hostfile host_create(const char *dir, const char *id, uint64_t gen, mode_t mode)
+{
+    hostfile hf = {0};
+    char tmp[600], path[600];
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, id);
+    CHECK_RC(vocana_region_path(path, sizeof path, dir, id), VOCANA_OK);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return hf;
+    hf.size = (size_t)vocana_region_size(256, 2);
+    CHECK(ftruncate(fd, (off_t)hf.size) == 0);
+    hf.base = mmap(NULL, hf.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(hf.base != MAP_FAILED);
+    vocana_region_params p = {.device_id = id, .name = "Mic", .generation = gen,
+                              .sample_rate = 48000, .channels = 2, .capacity_frames = 256};
+    CHECK_RC(vocana_region_format(hf.base, hf.size, &p), VOCANA_OK);
+    CHECK(fchmod(fd, mode) == 0);
+    close(fd);
+    CHECK(rename(tmp, path) == 0);
+    hf.h = hf.base;
+    return hf;
+}
+
+static void host_close(hostfile *hf)
+{
+    if (hf->base)
+        munmap(hf->base, hf->size);
+    hf->base = NULL;
+}
+
+static void test_region_dir_and_path(void)
+{
+    char b[64];
+    CHECK_RC(vocana_region_dir(b, sizeof b, "/run/user/1000", 1000), VOCANA_OK);
+    CHECK(strcmp(b, "/run/user/1000/vocana") == 0);
+    CHECK_RC(vocana_region_dir(b, sizeof b, NULL, 1000), VOCANA_OK);
+    CHECK(strcmp(b, "/tmp/vocana-1000") == 0);
+    CHECK_RC(vocana_region_dir(b, sizeof b, "", 7), VOCANA_OK);
+    CHECK(strcmp(b, "/tmp/vocana-7") == 0);
+    CHECK_RC(vocana_region_dir(b, sizeof b, "relative/dir", 7), VOCANA_OK);
+    CHECK(strcmp(b, "/tmp/vocana-7") == 0);
+    CHECK_RC(vocana_region_dir(b, 10, "/run/user/1000", 1000), VOCANA_E_PATH_TOO_LONG);
+    CHECK_EQ(b[0], 0);
+    CHECK_RC(vocana_region_dir(NULL, 10, "/x", 1), VOCANA_E_ARG);
+    CHECK_RC(vocana_region_path(b, sizeof b, "/run/user/1000/vocana", "mic0"), VOCANA_OK);
+    CHECK(strcmp(b, "/run/user/1000/vocana/mic0.vreg") == 0);
+    CHECK_RC(vocana_region_path(b, sizeof b, "/d", "../etc"), VOCANA_E_DEVICE_ID);
+    CHECK_RC(vocana_region_path(b, sizeof b, "/d", "a/b"), VOCANA_E_DEVICE_ID);
+    CHECK_RC(vocana_region_path(b, 8, "/d", "mic0"), VOCANA_E_PATH_TOO_LONG);
+    CHECK_RC(vocana_region_path(b, sizeof b, NULL, "mic0"), VOCANA_E_ARG);
+}
+
+static void test_region_dir_check(void)
+{
+    char *d = make_tmpdir();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    uid_t me = getuid();
+    char p[600];
+    CHECK(chmod(d, 0700) == 0);
+    CHECK_RC(vocana_region_dir_check(d, me), VOCANA_OK);
+    CHECK_RC(vocana_region_dir_check(d, me + 1), VOCANA_E_DIR_OWNER);
+    CHECK(chmod(d, 0750) == 0);
+    CHECK_RC(vocana_region_dir_check(d, me), VOCANA_E_DIR_MODE);
+    CHECK(chmod(d, 0500) == 0);
+    CHECK_RC(vocana_region_dir_check(d, me), VOCANA_E_DIR_MODE);
+    CHECK(chmod(d, 01700) == 0);
+    CHECK_RC(vocana_region_dir_check(d, me), VOCANA_E_DIR_MODE);
+    CHECK(chmod(d, 0700) == 0);
+    snprintf(p, sizeof p, "%s/missing", d);
+    CHECK_RC(vocana_region_dir_check(p, me), VOCANA_E_DIR_MISSING);
+    snprintf(p, sizeof p, "%s/file", d);
+    int fd = open(p, O_CREAT | O_WRONLY, 0600);
+    close(fd);
+    CHECK_RC(vocana_region_dir_check(p, me), VOCANA_E_DIR_NOT_DIR);
+    snprintf(p, sizeof p, "%s/link", d);
+    CHECK(symlink(d, p) == 0);
+    CHECK_RC(vocana_region_dir_check(p, me), VOCANA_E_DIR_NOT_DIR);
+    CHECK_RC(vocana_region_dir_check(NULL, me), VOCANA_E_ARG);
+    rm_rf(d);
+    free(d);
+}
+
+static void test_region_map_checks(void)
+{
+    char *d = make_tmpdir();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    uid_t me = getuid();
+    char p[600], q[600];
+    vocana_mapping m;
+    hostfile hf = host_create(d, "mic0", 1, 0600);
+    CHECK_RC(vocana_region_path(p, sizeof p, d, "mic0"), VOCANA_OK);
+    CHECK_RC(vocana_region_map(p, me, &m), VOCANA_OK);
+    CHECK(m.base != NULL);
+    CHECK_EQ(m.size, hf.size);
+    CHECK_EQ((uintptr_t)m.base % VOCANA_REGION_ALIGN, 0);
+    vocana_region_info info;
+    CHECK_RC(vocana_region_validate(m.base, m.size, NULL, &info), VOCANA_OK);
+    vocana_region_unmap(&m);
+    CHECK(m.base == NULL);
+    vocana_region_unmap(&m); /* no-op */
+    CHECK_RC(vocana_region_map(p, me + 1, &m), VOCANA_E_FILE_OWNER);
+    CHECK(chmod(p, 0400) == 0); /* narrower than 0600 is fine for the mode check */
+    CHECK_RC(vocana_region_map(p, me, &m), me == 0 ? VOCANA_OK : VOCANA_E_OPEN);
+    vocana_region_unmap(&m);
+    CHECK(chmod(p, 0640) == 0);
+    CHECK_RC(vocana_region_map(p, me, &m), VOCANA_E_FILE_MODE);
+    CHECK(chmod(p, 0606) == 0);
+    CHECK_RC(vocana_region_map(p, me, &m), VOCANA_E_FILE_MODE);
+    CHECK(chmod(p, 04600) == 0);
+    CHECK_RC(vocana_region_map(p, me, &m), VOCANA_E_FILE_MODE);
+    CHECK(chmod(p, 0600) == 0);
+    /* symbolic link to a valid region: refused by O_NOFOLLOW */
+    snprintf(q, sizeof q, "%s/link.vreg", d);
+    CHECK(symlink(p, q) == 0);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_OPEN);
+    CHECK_EQ(m.sys_errno, ELOOP);
+    snprintf(q, sizeof q, "%s/missing.vreg", d);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_OPEN);
+    CHECK_EQ(m.sys_errno, ENOENT);
+    snprintf(q, sizeof q, "%s/fifo", d);
+    CHECK(mkfifo(q, 0600) == 0);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_TYPE);
+    snprintf(q, sizeof q, "%s/small", d);
+    int fd = open(q, O_CREAT | O_RDWR, 0600);
+    CHECK(ftruncate(fd, 100) == 0);
+    close(fd);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_SIZE);
+    fd = open(q, O_RDWR);
+    CHECK(ftruncate(fd, (off_t)VOCANA_REGION_MAX + 1) == 0); /* sparse */
+    close(fd);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_SIZE);
+    CHECK_RC(vocana_region_map(NULL, me, &m), VOCANA_E_ARG);
+    host_close(&hf);
+    rm_rf(d);
+    free(d);
+}
+
+static void test_service_end_to_end(void)
+{
+    char *d = make_tmpdir();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK(chmod(d, 0700) == 0);
+    uid_t me = getuid();
+    vocana_device dev;
+    vocana_device_config c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.device_id, "mic0");
+    c.channels = 2;
+    c.max_io_frames = 64;
+    c.heartbeat_timeout_ns = 200 * MS;
+    CHECK_RC(vocana_device_init(&dev, &c), VOCANA_OK);
+    uint64_t t = 1000 * MS;
+    /* no host yet */
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_E_OPEN);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_DETACHED);
+    float buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    CHECK_EQ(vocana_device_read(&dev, buf, 4), 0);
+    /* host appears; device attaches at the next retry and goes live on a beat */
+    hostfile h1 = host_create(d, "mic0", 11, 0600);
+    t += 300 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_OK);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_PROBING);
+    atomic_fetch_add(&h1.h->heartbeat, 1);
+    t += 50 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_OK);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_ACTIVE);
+    CHECK_EQ(vocana_device_write(&dev, buf, 4), 4);
+    CHECK_EQ(atomic_load(&h1.h->to_host.write_pos), 4);
+    CHECK_EQ(atomic_load(&h1.h->device_flags), VOCANA_DEVICE_ATTACHED);
+    /* host restarts: orderly shutdown of the old file, new file renamed over it */
+    atomic_store(&h1.h->host_flags, VOCANA_HOST_SHUTDOWN);
+    hostfile h2 = host_create(d, "mic0", 12, 0600);
+    t += 50 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_OK); /* detach + re-attach */
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_PROBING);
+    CHECK_EQ(dev.info.generation, 12);
+    CHECK_EQ(atomic_load(&h1.h->device_flags), 0);
+    atomic_fetch_add(&h2.h->heartbeat, 1);
+    t += 50 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_OK);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_ACTIVE);
+    CHECK_EQ(vocana_device_write(&dev, buf, 4), 4);
+    CHECK_EQ(atomic_load(&h2.h->to_host.write_pos), 4);
+    CHECK_EQ(atomic_load(&h1.h->to_host.write_pos), 4); /* the old one untouched */
+    /* host crashes: heartbeat stops, file stays; the device detaches */
+    t += 250 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_OK);
+    CHECK(vocana_device_state(&dev) == VOCANA_DEV_PROBING); /* re-probing the stale file */
+    CHECK_EQ(vocana_device_last_error(&dev), VOCANA_E_HEARTBEAT_STALE);
+    CHECK_EQ(vocana_device_write(&dev, buf, 4), 0);
+    /* a wrong directory mode makes attach refuse */
+    t += 250 * MS;
+    CHECK(chmod(d, 0755) == 0);
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_E_DIR_MODE);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_DETACHED);
+    CHECK(chmod(d, 0700) == 0);
+    /* and a wrong file mode too */
+    char p[600];
+    vocana_region_path(p, sizeof p, d, "mic0");
+    CHECK(chmod(p, 0644) == 0);
+    t += 300 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_E_FILE_MODE);
+    CHECK(chmod(p, 0600) == 0);
+    t += 300 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_OK);
+    atomic_fetch_add(&h2.h->heartbeat, 1);
+    t += 10 * MS;
+    CHECK_RC(vocana_device_service(&dev, d, me, t), VOCANA_OK);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_ACTIVE);
+    /* final detach and unmap */
+    vocana_mapping m = {0};
+    CHECK_RC(vocana_device_detach(&dev, &m.base, &m.size), VOCANA_OK);
+    vocana_region_unmap(&m);
+    CHECK(vocana_monotonic_ns() > 0);
+    host_close(&h1);
+    host_close(&h2);
+    rm_rf(d);
+    free(d);
+}
+
+const th_test posix_tests[] = {
+    {"posix_region_dir_and_path", test_region_dir_and_path},
+    {"posix_region_dir_check", test_region_dir_check},
+    {"posix_region_map_checks", test_region_map_checks},
+    {"posix_service_end_to_end", test_service_end_to_end},
+};
+const size_t posix_tests_n = sizeof posix_tests / sizeof posix_tests[0];
