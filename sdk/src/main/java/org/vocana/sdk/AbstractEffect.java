@@ -83,20 +83,26 @@ public abstract class AbstractEffect implements Effect {
 
     @Override
     public final void process(float[][] in, float[][] out, int frames) {
-        if (!active) {
-            throw new IllegalStateException(descriptor.id() + ": process() called before activate()");
-        }
-        if (frames < 0 || frames > maxFrames) {
-            throw new IllegalArgumentException(descriptor.id() + ": block of " + frames
-                    + " frames; accepted 0.." + maxFrames);
-        }
-        if (in.length < channels || out.length < channels) {
-            throw new IllegalArgumentException(descriptor.id() + ": needs " + channels + " channel buffers");
+        if (!active || frames < 0 || frames > maxFrames || in.length < channels || out.length < channels) {
+            throw misuse(in, out, frames);
         }
         if (frames == 0) {
             return;
         }
         render(in, out, frames);
+    }
+
+    /** The exception for a call that breaks {@link #process}'s contract; kept out of the hot method. */
+    private RuntimeException misuse(float[][] in, float[][] out, int frames) {
+        if (!active) {
+            return new IllegalStateException(descriptor.id() + ": process() called before activate()");
+        }
+        if (frames < 0 || frames > maxFrames) {
+            return new IllegalArgumentException(descriptor.id() + ": block of " + frames
+                    + " frames; accepted 0.." + maxFrames);
+        }
+        return new IllegalArgumentException(descriptor.id() + ": needs " + channels + " channel buffers, got "
+                + Math.min(in.length, out.length));
     }
 
     @Override

@@ -13,9 +13,12 @@ import org.vocana.host.effects.EffectCatalog;
 import org.vocana.host.offline.OfflineProcessor;
 import org.vocana.host.offline.OfflineProcessor.Summary;
 import org.vocana.host.wav.WavEncoding;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code vocana process IN OUT --chain SPEC}: renders a WAV file through a chain. */
 @Command(name = "process", mixinStandardHelpOptions = true,
@@ -24,15 +27,18 @@ import picocli.CommandLine.Parameters;
             "length and timing (the chain's latency is compensated) and appears only when complete."})
 final class ProcessCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "IN", description = "Input WAV file.")
     Path input;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "Output WAV file (replaced if it exists).")
     Path output;
 
-    @Option(names = {"-c", "--chain"}, required = true, paramLabel = "SPEC",
+    @Option(names = {"-c", "--chain"}, paramLabel = "SPEC",
             description = {"Effects in order: id[:param=value...] joined by commas,",
-                "e.g. highpass:cutoffHz=80,gain:gainDb=6,limiter:ceilingDb=-1 (see 'vocana effects')."})
+                "e.g. highpass:cutoffHz=80,gain:gainDb=6,limiter:ceilingDb=-1 (see 'vocana effects'). Required."})
     String chain;
 
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT",
@@ -58,17 +64,21 @@ final class ProcessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        ChainSpec spec = ChainSpec.parse(chain);
+        if (chain == null) {
+            // checked here rather than by picocli so that a mistyped option is reported as such first
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--chain=SPEC'");
+        }
+        ChainSpec chainSpec = ChainSpec.parse(chain);
         WavEncoding encoding = format == null ? null : WavEncoding.parse(format);
         if (block < 1 || block > OfflineProcessor.MAX_BLOCK) {
             throw new IllegalArgumentException("--block " + block + " is not supported: accepted 1.." + OfflineProcessor.MAX_BLOCK);
         }
-        Effects.awaitInstalled(catalog, spec);
+        Effects.awaitInstalled(catalog, chainSpec);
         OfflineProcessor processor = new OfflineProcessor(new ChainResolver(catalog));
         ProgressBar progress = quiet ? null : ProgressBar.forTerminal(err);
         Summary summary;
         try {
-            summary = processor.process(input, output, spec, encoding, block,
+            summary = processor.process(input, output, chainSpec, encoding, block,
                     progress == null ? OfflineProcessor.Progress.NONE : progress);
         } finally {
             if (progress != null) {
@@ -76,7 +86,7 @@ final class ProcessCommand implements Callable<Integer> {
             }
         }
         if (!quiet) {
-            SummaryPrinter.print(out, input, output, spec, summary);
+            SummaryPrinter.print(out, input, output, chainSpec, summary);
         }
         if (summary.inputTruncated()) {
             err.println("vocana process: warning: " + input + " is truncated; processed the "

@@ -219,7 +219,7 @@ class VocanaCliIT {
         assertFails(1, dir.resolve("no/such/dir/out.wav").toString(),
                 "process", good.toString(), dir.resolve("no/such/dir/out.wav").toString(), "--chain", "gain");
         assertFails(1, dir.toString(), "process", good.toString(), dir.toString(), "--chain", "gain");
-        assertFails(2, "Unknown option: '--chian'", "process", good.toString(), out, "--chian", "gain");
+        assertFails(2, "Unknown options: '--chian'", "process", good.toString(), out, "--chian", "gain");
         assertFails(2, "missing command", new String[0]);
     }
 }

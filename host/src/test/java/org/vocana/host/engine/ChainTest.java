@@ -6,9 +6,9 @@ package org.vocana.host.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.vocana.sdk.testing.AllocationMeter;
 import org.vocana.host.TestCatalog;
 import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
@@ -74,7 +74,6 @@ class ChainTest {
 
     @Test
     void steadyStateProcessingAllocatesNothing() {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Chain c = chain("highpass:cutoffHz=80:order=4,gain:gainDb=6,limiter:ceilingDb=-1", 2)) {
             float[][] buf = new float[2][128];
             java.util.Random r = new java.util.Random(1);
@@ -82,15 +81,8 @@ class ChainTest {
                 buf[0][i] = (float) r.nextGaussian();
                 buf[1][i] = (float) r.nextGaussian();
             }
-            for (int i = 0; i < 20_000; i++) {
-                c.process(buf, 1 + (i % 128));
-            }
-            long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 20_000; i++) {
-                c.process(buf, 1 + (i % 128));
-            }
-            long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-            assertEquals(0, allocated, "bytes allocated by 20000 process calls");
+            long allocated = AllocationMeter.steadyStateBytes(10_000, i -> c.process(buf, 1 + (i % 128)));
+            assertEquals(0, allocated, "bytes allocated by 20000 process calls in steady state");
         }
     }
 }

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.vocana.sdk.testing.AllocationMeter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.vocana.sdk.ParameterDescriptor;
@@ -470,7 +470,6 @@ class LimiterEffectTest {
      */
     @Test
     void renderDoesNotAllocate() {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         LimiterEffect e = limiter(48_000, 2, -1);
         float[][] loud = signal(Input.NOISE_X8, 48_000, 128, 2);
         float[][] quiet = new float[2][128];
@@ -479,15 +478,8 @@ class LimiterEffectTest {
             quiet[0][i] = (float) (0.01 * Math.sin(i * 0.1));
             quiet[1][i] = quiet[0][i];
         }
-        for (int i = 0; i < 20_000; i++) {
-            step(e, i, loud, quiet, out);
-        }
-        long before = mx.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 10_000; i++) {
-            step(e, i, loud, quiet, out);
-        }
-        long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-        assertEquals(0, allocated, "bytes allocated by 10 000 process calls");
+        long allocated = AllocationMeter.steadyStateBytes(10_000, i -> step(e, i, loud, quiet, out));
+        assertEquals(0, allocated, "bytes allocated by 20 000 process calls");
     }
 
     private static void step(LimiterEffect e, int i, float[][] loud, float[][] quiet, float[][] out) {
