@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vocana.host.wav.WavEncoding;
+import org.vocana.sdk.testing.TruePeakMeter;
 import org.vocana.host.wav.WavFormat;
 import org.vocana.host.wav.WavReader;
 import org.vocana.host.wav.WavWriter;
@@ -150,9 +151,12 @@ class VocanaCliIT {
         Path out = dir.resolve("loud-out.wav");
         Result r = vocana("process", in.toString(), out.toString(), "--chain", SPEC);
         assertEquals(0, r.exit(), r.err());
-        double tp = TruePeakMeter.truePeak(readAll(out));
-        assertTrue(20 * Math.log10(tp) <= -1.0, "true peak " + 20 * Math.log10(tp) + " dBTP above the -1 dBTP ceiling");
-        assertTrue(20 * Math.log10(tp) > -2.0, "limiter does not over-attenuate: " + 20 * Math.log10(tp));
+        float[][] y = readAll(out);
+        double tp = TruePeakMeter.toDb(TruePeakMeter.bs1770Style().peak(y));
+        assertTrue(tp <= -1.0, "true peak " + tp + " dBTP (BS.1770-4 4x meter) above the -1 dBTP ceiling");
+        double fine = TruePeakMeter.toDb(TruePeakMeter.fine().peak(y));
+        assertTrue(fine <= -1.0, "true peak " + fine + " dBTP (32x reference meter) above the -1 dBTP ceiling");
+        assertTrue(tp > -2.0, "limiter does not over-attenuate: " + tp);
     }
 
     @Test
@@ -175,7 +179,7 @@ class VocanaCliIT {
         assertTrue(Files.exists(processed), r.out());
         assertTrue(r.out().contains(processed.toString()), r.out());
         float[][] y = readAll(processed);
-        assertTrue(TruePeakMeter.truePeak(y) <= Math.pow(10, -1 / 20.0) + 1e-4);
+        assertTrue(TruePeakMeter.toDb(TruePeakMeter.bs1770Style().peak(y)) <= -1.0);
     }
 
     /** Runs a failing command: exactly one line on stderr containing {@code expected}, non-zero exit, no output file. */

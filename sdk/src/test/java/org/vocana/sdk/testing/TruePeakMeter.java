@@ -1,17 +1,18 @@
 /*
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: Apache-2.0
  */
-package org.vocana.effect.limiter;
+package org.vocana.sdk.testing;
 
 /**
- * Reference true-peak meters for the tests, deliberately unlike the limiter's detector (other
+ * Reference true-peak meters for tests (ITU-R BS.1770-4 style 4x, and a fine 32x reference),
+ * deliberately unlike the limiter's detector (other
  * windows, lengths and oversampling factors, no parabolic refinement, no DC normalisation).
  * The signal is taken as zero before its first and after its last sample.
  */
-final class TruePeakMeter {
+public final class TruePeakMeter {
 
     /** Window of the interpolation kernel. */
-    enum Window {
+    public enum Window {
         HANN, KAISER_8
     }
 
@@ -24,7 +25,7 @@ final class TruePeakMeter {
      * @param factor oversampling factor
      * @param halfSpan the kernel for a point in [n, n+1) uses samples n-halfSpan+1..n+halfSpan
      */
-    TruePeakMeter(int factor, int halfSpan, Window window) {
+    public TruePeakMeter(int factor, int halfSpan, Window window) {
         this.factor = factor;
         this.halfSpan = halfSpan;
         this.kernel = new double[factor][2 * halfSpan];
@@ -45,17 +46,17 @@ final class TruePeakMeter {
      * 4x, 48 taps (12 per phase), Hann-windowed sinc: the shape of a BS.1770-4 true-peak meter.
      * Its passband overshoots by up to +0.07 dB near 0.35 fs and it rolls off above 0.4 fs.
      */
-    static TruePeakMeter bs1770Style() {
+    public static TruePeakMeter bs1770Style() {
         return new TruePeakMeter(4, 6, Window.HANN);
     }
 
     /** 32x, 64 taps per phase (2048 in all), Kaiser(8)-windowed sinc: flat within 0.001 dB to 0.45 fs. */
-    static TruePeakMeter fine() {
+    public static TruePeakMeter fine() {
         return new TruePeakMeter(32, 32, Window.KAISER_8);
     }
 
     /** Largest |interpolated value| over all channels, frames and phases (linear). */
-    double peak(float[]... channels) {
+    public double peak(float[]... channels) {
         double max = 0;
         for (float[] x : channels) {
             max = Math.max(max, peak(x, 0, x.length));
@@ -67,7 +68,7 @@ final class TruePeakMeter {
      * Largest |interpolated value| for points in [from, to) of one channel; to = x.length also
      * covers the ringing into the zeros after the signal, from = 0 the ringing before it.
      */
-    double peak(float[] x, int from, int to) {
+    public double peak(float[] x, int from, int to) {
         double max = 0;
         int n2 = 2 * halfSpan;
         int start = from == 0 ? -halfSpan : from;
@@ -91,7 +92,7 @@ final class TruePeakMeter {
         return max;
     }
 
-    static double toDb(double linear) {
+    public static double toDb(double linear) {
         return 20 * Math.log10(linear);
     }
 
