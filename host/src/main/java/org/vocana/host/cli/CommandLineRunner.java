@@ -6,6 +6,7 @@ package org.vocana.host.cli;
 import java.util.Hashtable;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -23,6 +24,7 @@ import org.vocana.host.effects.EffectCatalog;
 public final class CommandLineRunner {
 
     private ServiceRegistration<?> registration;
+    private final CountDownLatch stopping = new CountDownLatch(1);
 
     @Reference(service = Object.class, target = "(launcher.arguments=*)")
     private Map<String, Object> launcher;
@@ -36,11 +38,12 @@ public final class CommandLineRunner {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("main.thread", Boolean.TRUE);
         String version = context.getBundle().getVersion().toString();
-        registration = context.registerService(Callable.class, new Main(args, catalog, version), props);
+        registration = context.registerService(Callable.class, new Main(args, catalog, version, stopping), props);
     }
 
     @Deactivate
     void deactivate() {
+        stopping.countDown();
         try {
             registration.unregister();
         } catch (IllegalStateException alreadyGone) {
@@ -53,16 +56,18 @@ public final class CommandLineRunner {
         private final String[] args;
         private final EffectCatalog catalog;
         private final String version;
+        private final CountDownLatch stopping;
 
-        Main(String[] args, EffectCatalog catalog, String version) {
+        Main(String[] args, EffectCatalog catalog, String version, CountDownLatch stopping) {
             this.args = args.clone();
             this.catalog = catalog;
             this.version = version;
+            this.stopping = stopping;
         }
 
         @Override
         public Integer call() {
-            int code = VocanaCommand.run(args, catalog, version, System.out, System.err);
+            int code = VocanaCommand.run(args, catalog, version, stopping, System.out, System.err);
             System.out.flush();
             System.err.flush();
             return code;
