@@ -67,7 +67,20 @@ public final class CommandLineRunner {
 
         @Override
         public Integer call() {
-            int code = VocanaCommand.run(args, catalog, version, stopping, System.out, System.err);
+            int code;
+            try {
+                code = VocanaCommand.run(args, catalog, version, stopping, System.out, System.err);
+            } catch (LinkageError e) {
+                if (stopping.getCount() > 0) {
+                    throw e;
+                }
+                // the framework stopped under us (e.g. 'vocana shell' with no input): bundles are gone
+                boolean shell = args.length > 0 && "shell".equals(args[0]);
+                if (!shell) {
+                    System.err.println("vocana: the host stopped before the command could run");
+                }
+                code = shell ? 0 : VocanaCommand.EXIT_INTERNAL;
+            }
             System.out.flush();
             System.err.flush();
             return code;
