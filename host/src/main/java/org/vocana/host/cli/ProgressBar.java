@@ -5,6 +5,7 @@ package org.vocana.host.cli;
 
 import java.io.Console;
 import java.io.PrintStream;
+import java.util.Locale;
 import org.vocana.host.offline.OfflineProcessor;
 
 /** A one-line progress bar on stderr, redrawn at most ten times a second; only on a terminal. */
@@ -41,8 +42,9 @@ final class ProgressBar implements OfflineProcessor.Progress {
         double fraction = total == 0 ? 1 : (double) done / total;
         int filled = (int) Math.round(fraction * WIDTH);
         double elapsed = (now - start) / 1e9;
-        double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-        err.printf("\r[%s%s] %3d%%  eta %4.1f s ", "#".repeat(filled), "-".repeat(WIDTH - filled),
+        // the remaining time is shown once there is enough progress to estimate it
+        String eta = fraction < 0.02 ? "          " : String.format(Locale.ROOT, "eta %5.1f s", elapsed * (1 - fraction) / fraction);
+        err.printf(Locale.ROOT, "\r[%s%s] %3d%%  %s ", "#".repeat(filled), "-".repeat(WIDTH - filled),
                 Math.round(fraction * 100), eta);
         err.flush();
         drawn = true;
