@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
 import org.vocana.host.effects.EffectCatalog;
+import org.vocana.host.engine.FaultLog;
 import org.vocana.host.offline.OfflineProcessor;
 import org.vocana.host.offline.OfflineProcessor.Summary;
 import org.vocana.host.wav.WavEncoding;
@@ -88,10 +89,23 @@ final class ProcessCommand implements Callable<Integer> {
         if (!quiet) {
             SummaryPrinter.print(out, input, output, chainSpec, summary);
         }
+        for (var fault : summary.faults()) {
+            err.println("vocana process: warning: effect '" + fault.effectId() + "' (position " + (fault.slot() + 1)
+                    + " in the chain) " + describe(fault.reason()) + "; bypassed"
+                    + (fault.disabled() ? " for the rest of the file" : " for 1 s") + " (fault " + fault.count() + ")");
+        }
         if (summary.inputTruncated()) {
             err.println("vocana process: warning: " + input + " is truncated; processed the "
                     + summary.frames() + " complete frames it holds");
         }
         return 0;
+    }
+
+    private static String describe(FaultLog.Reason reason) {
+        return switch (reason) {
+            case THREW -> "threw an exception";
+            case NON_FINITE -> "produced NaN or infinite samples";
+            case TOO_SLOW -> "was too slow";
+        };
     }
 }

@@ -8,25 +8,28 @@ import org.vocana.host.effects.EffectInstance;
 import org.vocana.sdk.Effect;
 
 /**
- * An activated, immutable sequence of effect instances that processes planar blocks in place.
- * Built and closed on a control thread; {@link #process} is the audio-thread path shared by
- * offline rendering and the real-time engine.
+ * An activated sequence of effect instances that processes planar blocks in place, each effect in
+ * a {@link Slot} that bypasses it when it misbehaves. Built and closed on a control thread;
+ * {@link #process} is the audio-thread path shared by offline rendering and the real-time engine.
  */
 public final class Chain implements AutoCloseable {
 
-    private final EffectInstance[] slots;
-    private final Effect[] effects;
+    private final EffectInstance[] instances;
+    private final Slot[] slots;
+    private final FaultLog faults;
     private final int channels;
     private final int maxFrames;
     private final int latencyFrames;
 
-    private Chain(EffectInstance[] slots, int channels, int maxFrames) {
-        this.slots = slots;
-        this.effects = new Effect[slots.length];
+    private Chain(EffectInstance[] instances, int channels, int maxFrames, FaultPolicy policy, FaultLog faults) {
+        this.instances = instances;
+        this.slots = new Slot[instances.length];
+        this.faults = faults;
         int latency = 0;
-        for (int i = 0; i < slots.length; i++) {
-            effects[i] = slots[i].effect();
-            latency += effects[i].latencyFrames();
+        for (int i = 0; i < instances.length; i++) {
+            Effect effect = instances[i].effect();
+            slots[i] = new Slot(effect, i, channels, maxFrames, policy, faults);
+            latency += effect.latencyFrames();
         }
         this.channels = channels;
         this.maxFrames = maxFrames;
@@ -40,6 +43,15 @@ public final class Chain implements AutoCloseable {
      * Thread: control thread.
      */
     public static Chain activate(List<EffectInstance> instances, double sampleRate, int maxFrames, int channels) {
+        return activate(instances, sampleRate, maxFrames, channels, FaultPolicy.offline(sampleRate), new FaultLog(64));
+    }
+
+    /**
+     * As {@link #activate(List, double, int, int)}, with the fault policy and the log that
+     * misbehaving effects are reported to.
+     */
+    public static Chain activate(List<EffectInstance> instances, double sampleRate, int maxFrames, int channels,
+                                 FaultPolicy policy, FaultLog faults) {
         EffectInstance[] slots = instances.toArray(EffectInstance[]::new);
         int activated = 0;
         try {
@@ -47,7 +59,7 @@ public final class Chain implements AutoCloseable {
                 slot.effect().activate(sampleRate, maxFrames, channels);
                 activated++;
             }
-            return new Chain(slots, channels, maxFrames);
+            return new Chain(slots, channels, maxFrames, policy, faults);
         } catch (RuntimeException e) {
             for (int i = 0; i < activated; i++) {
                 slots[i].effect().deactivate();
@@ -64,9 +76,24 @@ public final class Chain implements AutoCloseable {
      * Thread: audio thread. No allocation, no lock.
      */
     public void process(float[][] buffers, int frames) {
-        for (Effect effect : effects) {
-            effect.process(buffers, buffers, frames);
+        for (Slot slot : slots) {
+            slot.process(buffers, frames);
         }
+    }
+
+    /** Where this chain reports misbehaving effects. */
+    public FaultLog faults() {
+        return faults;
+    }
+
+    /** Lets the effect at {@code index}, bypassed after repeated faults, run again. Thread: any. */
+    public void enable(int index) {
+        slots[index].enable();
+    }
+
+    /** True while the effect at {@code index} is bypassed. Thread: the audio thread, or any thread for a snapshot. */
+    public boolean bypassed(int index) {
+        return slots[index].bypassed();
     }
 
     /** Sum of the effects' latencies, in frames, fixed at activation. */
@@ -83,15 +110,15 @@ public final class Chain implements AutoCloseable {
     }
 
     public int size() {
-        return effects.length;
+        return slots.length;
     }
 
     /** Deactivates and releases every instance. Thread: control thread. */
     @Override
     public void close() {
-        for (EffectInstance slot : slots) {
-            slot.effect().deactivate();
-            slot.close();
+        for (EffectInstance instance : instances) {
+            instance.effect().deactivate();
+            instance.close();
         }
     }
 }

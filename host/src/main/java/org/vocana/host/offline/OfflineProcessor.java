@@ -7,9 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
 import org.vocana.host.engine.Chain;
+import org.vocana.host.engine.FaultLog;
 import org.vocana.host.wav.WavEncoding;
 import org.vocana.host.wav.WavException;
 import org.vocana.host.wav.WavFormat;
@@ -53,7 +56,8 @@ public final class OfflineProcessor {
 
     /** What a run did. */
     public record Summary(WavFormat input, WavFormat output, long frames, int latencyFrames, Levels in,
-                          Levels out, long clippedSamples, boolean inputTruncated, long elapsedNanos) {
+                          Levels out, long clippedSamples, boolean inputTruncated, long elapsedNanos,
+                          List<FaultLog.Fault> faults) {
         public double seconds() {
             return (double) frames / input.sampleRate();
         }
@@ -96,11 +100,12 @@ public final class OfflineProcessor {
             try (Chain chain = Chain.activate(resolver.instantiate(spec), inFormat.sampleRate(), blockFrames, channels);
                  WavWriter writer = WavWriter.create(out, outFormat)) {
                 Run run = new Run(reader, writer, chain, blockFrames, outFormat.encoding() != WavEncoding.FLOAT_32, progress);
-                run.execute();
+                List<FaultLog.Fault> faults = new ArrayList<>();
+                run.execute(() -> chain.faults().drain(faults::add));
                 writer.commit();
                 return new Summary(inFormat, outFormat, reader.frames(), chain.latencyFrames(),
                         run.inMeter.levels(), run.outMeter.levels(), run.clipped, reader.truncated(),
-                        System.nanoTime() - start);
+                        System.nanoTime() - start, List.copyOf(faults));
             }
         }
     }
@@ -168,7 +173,8 @@ public final class OfflineProcessor {
             this.shifted = new float[channels][block];
         }
 
-        void execute() throws IOException {
+        /** Renders everything; {@code collectFaults} runs between blocks, as a control thread would. */
+        void execute(Runnable collectFaults) throws IOException {
             long total = reader.frames();
             int latency = chain.latencyFrames();
             long toFeed = total + latency;
@@ -210,6 +216,7 @@ public final class OfflineProcessor {
                     writer.write(outBlock, n);
                 }
                 progress.update(Math.min(fed, total), total);
+                collectFaults.run();
             }
         }
 

@@ -1,0 +1,178 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.engine;
+
+import org.vocana.sdk.Effect;
+
+/**
+ * One effect in a chain with its fault isolation. The effect processes the block in place; the
+ * slot keeps a copy of the block's input (the "dry" signal) so that it can bypass the effect at
+ * any moment: at once when the effect throws or outputs NaN/infinity (its output is unusable), with
+ * a fade when it is too slow. A bypassed effect is reset and faded back in after a cool-down,
+ * until it has faulted {@link FaultPolicy#maxFaults()} times; then it stays bypassed until
+ * {@link #enable()}. Audio-thread state; owned by one audio thread. No allocation in
+ * {@link #process}.
+ */
+final class Slot {
+
+    private static final int RUNNING = 0;
+    private static final int COOLING = 1;
+    private static final int DISABLED = 2;
+
+    private final Effect effect;
+    private final String effectId;
+    private final int index;
+    private final int channels;
+    private final FaultPolicy policy;
+    private final FaultLog log;
+    private final float[][] dry;
+
+    /** Wet amount: 1 = the effect's output, 0 = bypassed. */
+    private float wet = 1f;
+    private float wetStep;
+    private float wetTarget = 1f;
+    private int state = RUNNING;
+    private int faults;
+    private int slowStreak;
+    private long coolingLeft;
+    private volatile boolean enableRequested;
+
+    Slot(Effect effect, int index, int channels, int maxFrames, FaultPolicy policy, FaultLog log) {
+        this.effect = effect;
+        this.effectId = effect.descriptor().id();
+        this.index = index;
+        this.channels = channels;
+        this.policy = policy;
+        this.log = log;
+        this.dry = new float[channels][maxFrames];
+    }
+
+    Effect effect() {
+        return effect;
+    }
+
+    /** Faults so far. */
+    int faults() {
+        return faults;
+    }
+
+    /** True while the effect is bypassed or fading out. */
+    boolean bypassed() {
+        return state != RUNNING || wetTarget == 0f;
+    }
+
+    /** Lets a disabled effect run again (fault count cleared). Thread: any. */
+    void enable() {
+        enableRequested = true;
+    }
+
+    void process(float[][] buf, int frames) {
+        if (enableRequested) {
+            enableRequested = false;
+            if (state != RUNNING) {
+                faults = 0;
+                coolingLeft = 0;
+                state = COOLING;
+            }
+        }
+        if (state != RUNNING) {
+            if (state == DISABLED || (coolingLeft -= frames) > 0) {
+                return;
+            }
+            effect.reset();
+            state = RUNNING;
+            slowStreak = 0;
+            fadeTo(1f);
+        }
+        for (int c = 0; c < channels; c++) {
+            System.arraycopy(buf[c], 0, dry[c], 0, frames);
+        }
+        long start = System.nanoTime();
+        try {
+            effect.process(buf, buf, frames);
+        } catch (Throwable t) {
+            restoreDry(buf, frames);
+            fault(FaultLog.Reason.THREW);
+            return;
+        }
+        long elapsed = System.nanoTime() - start;
+        if (!finite(buf, frames)) {
+            restoreDry(buf, frames);
+            fault(FaultLog.Reason.NON_FINITE);
+            return;
+        }
+        if (elapsed > policy.budgetNanos() && wetTarget != 0f) {
+            if (++slowStreak >= policy.slowBlocks()) {
+                faults++;
+                boolean disable = faults >= policy.maxFaults();
+                log.report(index, effectId, FaultLog.Reason.TOO_SLOW, faults, disable);
+                fadeTo(0f);
+            }
+        } else {
+            slowStreak = 0;
+        }
+        if (wet != 1f || wetTarget != 1f) {
+            mix(buf, frames);
+        }
+    }
+
+    /** Blends dry and wet while a fade runs; enters cool-down when a fade-out ends. */
+    private void mix(float[][] buf, int frames) {
+        float w = wet;
+        for (int i = 0; i < frames; i++) {
+            w += wetStep;
+            if ((wetStep > 0 && w >= wetTarget) || (wetStep < 0 && w <= wetTarget) || wetStep == 0) {
+                w = wetTarget;
+            }
+            for (int c = 0; c < channels; c++) {
+                float d = dry[c][i];
+                buf[c][i] = d + w * (buf[c][i] - d);
+            }
+        }
+        wet = w;
+        if (w == 0f && wetTarget == 0f) {
+            enterCooldown();
+        }
+    }
+
+    private void fadeTo(float target) {
+        wetTarget = target;
+        wetStep = (target - wet) / policy.fadeFrames();
+    }
+
+    private void fault(FaultLog.Reason reason) {
+        faults++;
+        boolean disable = faults >= policy.maxFaults();
+        log.report(index, effectId, reason, faults, disable);
+        wet = 0f;
+        wetTarget = 0f;
+        wetStep = 0f;
+        enterCooldown();
+    }
+
+    private void enterCooldown() {
+        state = faults >= policy.maxFaults() ? DISABLED : COOLING;
+        coolingLeft = policy.cooldownFrames();
+    }
+
+    private void restoreDry(float[][] buf, int frames) {
+        for (int c = 0; c < channels; c++) {
+            System.arraycopy(dry[c], 0, buf[c], 0, frames);
+        }
+    }
+
+    private boolean finite(float[][] buf, int frames) {
+        for (int c = 0; c < channels; c++) {
+            float[] x = buf[c];
+            float acc = 0f;
+            for (int i = 0; i < frames; i++) {
+                acc += x[i] * 0f;
+            }
+            if (acc != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
