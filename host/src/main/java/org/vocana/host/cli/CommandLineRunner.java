@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.launch.Framework;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -25,6 +28,7 @@ public final class CommandLineRunner {
 
     private ServiceRegistration<?> registration;
     private final CountDownLatch stopping = new CountDownLatch(1);
+    private Thread shutdownHook;
 
     @Reference(service = Object.class, target = "(launcher.arguments=*)")
     private Map<String, Object> launcher;
@@ -39,11 +43,27 @@ public final class CommandLineRunner {
         props.put("main.thread", Boolean.TRUE);
         String version = context.getBundle().getVersion().toString();
         registration = context.registerService(Callable.class, new Main(args, catalog, version, stopping), props);
+        // Ctrl-C or SIGTERM: stop the framework in order, so devices withdraw and remove their regions
+        Framework framework = (Framework) context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        shutdownHook = Thread.ofPlatform().name("vocana-shutdown").unstarted(() -> {
+            try {
+                framework.stop();
+                framework.waitForStop(5_000);
+            } catch (BundleException | InterruptedException e) {
+                // exiting anyway
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     @Deactivate
     void deactivate() {
         stopping.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is what stops us
+        }
         try {
             registration.unregister();
         } catch (IllegalStateException alreadyGone) {

@@ -38,6 +38,7 @@ public final class VocanaCommand implements Runnable {
         cl.addSubcommand("process", new ProcessCommand(catalog, out, err));
         cl.addSubcommand("effects", new EffectsCommand(catalog, out));
         cl.addSubcommand("demo", new DemoCommand(catalog, out, err));
+        cl.addSubcommand("run", new RunCommand(frameworkStopping, err));
         cl.addSubcommand("shell", new ShellCommand(frameworkStopping));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));

@@ -1,0 +1,695 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.ring;
+
+import static org.vocana.host.ring.RegionLayout.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The host's side of one device region: it owns the file, publishes it, keeps it alive and
+ * withdraws it, following abi.h section 4 step by step.
+ *
+ * <p><b>Creation</b> ({@link #create}): the folder is created 0700 if missing and must otherwise be
+ * a 0700 directory of this user (an existing {@code <id>.vreg} must be a regular 0600-or-narrower
+ * file of this user, else the host refuses to replace it); then
+ * <ol>
+ * <li>a new file {@code .<id>.<random>.tmp} is created in the same folder with {@code CREATE_NEW}
+ * ({@code O_CREAT|O_EXCL}) and mode 0600, and written full of zeros up to {@code region_size} (real
+ * blocks, not a sparse file: a full tmpfs fails here with an exception instead of a SIGBUS in both
+ * processes later);</li>
+ * <li>it is mapped ({@code FileChannel.map(READ_WRITE, 0, size, arena)}) and formatted exactly like
+ * {@code vocana_region_format}: magic 0 (release), every identity field, heartbeat 0, both rings'
+ * positions equal and counters 0, ring data zero, then the non-zero generation;</li>
+ * <li>{@code host_flags = RUNNING};</li>
+ * <li>{@code magic} stored last with release;</li>
+ * <li>{@code rename()} onto {@code <id>.vreg} ({@code ATOMIC_MOVE}), replacing an older region;</li>
+ * <li>the replaced region, if any, is withdrawn: {@code host_flags = SHUTDOWN} in its (now unlinked)
+ * file, so a device still attached to it (its host crashed, say) detaches at once and re-attaches
+ * to the new file instead of waiting for the heartbeat timeout.</li>
+ * </ol>
+ * The temporary name starts with '.', which no device id may, so it can never be taken for a
+ * region.
+ *
+ * <p><b>Liveness</b>: call {@link #heartbeat()} at least every {@value RegionLayout#HEARTBEAT_PERIOD_MS}
+ * ms from any thread; the device side detaches after {@value RegionLayout#HEARTBEAT_TIMEOUT_MS} ms
+ * without a change and uses a fresh region only once it has seen the heartbeat move.
+ *
+ * <p><b>Restart</b>: every instance has a new generation ({@link #newGeneration()}). {@link #recreate}
+ * publishes a new file over the old one (the old inode is never truncated: a device that still maps
+ * it would take SIGBUS) and then withdraws the old one, so an attached device detaches at once and
+ * re-attaches to the new file. A host restarted after a crash simply calls {@link #create} again
+ * (which withdraws the crashed host's file as above), or {@link #open} to take the old file over in
+ * place (validated first).
+ *
+ * <p><b>Stop</b> ({@link #close}): {@code host_flags = SHUTDOWN} (release), unlink (only if the path
+ * still names this region's file), unmap.
+ *
+ * <p>Threads: the control methods ({@code create}, {@code open}, {@code recreate}, {@code close},
+ * the endpoint factories) are for control threads. {@link #heartbeat()} may run on any thread. The
+ * endpoints ({@link ToHostReader}, {@link FromHostWriter}) are for the audio thread (one thread per
+ * endpoint at a time). {@link #close()} may run while they are in use: every access to the mapping
+ * goes through a gate (two uncontended atomic adds per call, like the C device's IO gate), close
+ * waits for a call in progress to leave, and later calls deliver silence / drop without touching
+ * the released mapping.
+ */
+public final class DeviceRegion implements AutoCloseable {
+
+    /** Steps of creation, observable by tests (package-private). */
+    enum Step {
+        /** temp file created, sized and mapped; everything still zero */
+        CREATED,
+        /** every field written, magic still 0 */
+        FORMATTED,
+        /** magic published (release); not yet renamed */
+        PUBLISHED,
+        /** renamed onto its final name */
+        RENAMED
+    }
+
+    @FunctionalInterface
+    interface Observer {
+        void step(Step step, Path currentPath, MemorySegment region);
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** The temporary file: O_CREAT|O_EXCL|O_RDWR|O_NOFOLLOW. */
+    private static final Set<OpenOption> CREATE_TEMP = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<PosixFilePermission> FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-------");
+
+    private final Path dir;
+    private final Path file;
+    private final String deviceId;
+    private final String name;
+    private final int sampleRate;
+    private final int channels;
+    private final int capacity;
+    private final int maxIoFrames;
+    private final long generation;
+    private final long toHostStart;
+    private final long fromHostStart;
+    private final Arena arena;
+    private final MemorySegment region;
+    private final Object fileKey;
+    private final Gate gate = new Gate();
+    private volatile boolean closed;
+    private boolean readerTaken;
+    private boolean writerTaken;
+
+    private DeviceRegion(Path dir, Path file, String deviceId, String name, int sampleRate, int channels,
+            int capacity, int maxIoFrames, long generation, long toHostStart, long fromHostStart, Arena arena,
+            MemorySegment region, Object fileKey) {
+        this.dir = dir;
+        this.file = file;
+        this.deviceId = deviceId;
+        this.name = name;
+        this.sampleRate = sampleRate;
+        this.channels = channels;
+        this.capacity = capacity;
+        this.maxIoFrames = maxIoFrames;
+        this.generation = generation;
+        this.toHostStart = toHostStart;
+        this.fromHostStart = fromHostStart;
+        this.arena = arena;
+        this.region = region;
+        this.fileKey = fileKey;
+    }
+
+    /** A fresh random non-zero 64-bit generation (a new one for every host instance). */
+    public static long newGeneration() {
+        long g;
+        do {
+            g = RANDOM.nextLong();
+        } while (g == 0);
+        return g;
+    }
+
+    /** {@link #create} in {@link RegionDirectory#defaultDirectory()} with a {@link #newGeneration()}. */
+    public static DeviceRegion create(String deviceId, String name, int sampleRate, int channels, int maxIoFrames)
+            throws RegionException {
+        return create(RegionDirectory.defaultDirectory(), deviceId, name, sampleRate, channels, maxIoFrames,
+                newGeneration());
+    }
+
+    /**
+     * Creates and publishes {@code <dir>/<deviceId>.vreg}, replacing an older region of this device.
+     *
+     * @param dir         the per-user folder (created 0700 if missing; its parent must exist)
+     * @param deviceId    1..31 characters of [A-Za-z0-9_.-], not starting with '.'
+     * @param name        display name, at most 63 UTF-8 bytes, no control characters ({@code null}: "")
+     * @param sampleRate  8000..384000 Hz
+     * @param channels    1..32
+     * @param maxIoFrames largest IO buffer of the device, 1..16384 (sets the capacity, see
+     *                    {@link RegionLayout#capacityFor})
+     * @param generation  non-zero and different from the replaced region's
+     * @throws RegionException with a one-line message naming the path and what is required
+     */
+    public static DeviceRegion create(Path dir, String deviceId, String name, int sampleRate, int channels,
+            int maxIoFrames, long generation) throws RegionException {
+        return create(dir, deviceId, name, sampleRate, channels, maxIoFrames, generation, 0L, null);
+    }
+
+    static DeviceRegion create(Path dir, String deviceId, String name, int sampleRate, int channels,
+            int maxIoFrames, long generation, long startPos, Observer observer) throws RegionException {
+        Objects.requireNonNull(dir, "dir");
+        String displayName = name == null ? "" : name;
+        byte[] nameBytes = checkParameters(deviceId, displayName, sampleRate, channels, generation);
+        if (maxIoFrames < 1 || maxIoFrames > IO_FRAMES_MAX) {
+            throw new RegionException(RegionError.ARG, "device " + deviceId + ": max IO frames " + maxIoFrames
+                    + " out of range; accepted: 1.." + IO_FRAMES_MAX);
+        }
+        int capacity = capacityFor(sampleRate, maxIoFrames);
+        return createFile(dir, deviceId, displayName, nameBytes, sampleRate, channels, capacity, maxIoFrames,
+                generation, startPos, observer);
+    }
+
+    private static DeviceRegion createFile(Path dir, String deviceId, String name, byte[] nameBytes, int sampleRate,
+            int channels, int capacity, int maxIoFrames, long generation, long startPos, Observer observer)
+            throws RegionException {
+        long uid = RegionDirectory.currentUid();
+        RegionDirectory.ensureDirectory(dir, uid);
+        Path file = RegionDirectory.regionFile(dir, deviceId);
+        Replaced replaced = Replaced.check(file, uid, generation);
+        try {
+            return writeAndRename(dir, file, deviceId, name, nameBytes, sampleRate, channels, capacity, maxIoFrames,
+                    generation, startPos, observer, replaced);
+        } finally {
+            if (replaced != null) {
+                replaced.close();
+            }
+        }
+    }
+
+    private static DeviceRegion writeAndRename(Path dir, Path file, String deviceId, String name, byte[] nameBytes,
+            int sampleRate, int channels, int capacity, int maxIoFrames, long generation, long startPos,
+            Observer observer, Replaced replaced) throws RegionException {
+        long size = RegionLayout.regionSize(capacity, channels);
+        Path tmp = dir.resolve("." + deviceId + "." + HexFormat.of().toHexDigits(RANDOM.nextLong()) + ".tmp");
+        Arena arena = Arena.ofShared();
+        boolean done = false;
+        try {
+            MemorySegment region;
+            Object fileKey;
+            try (FileChannel ch = FileChannel.open(tmp, CREATE_TEMP, PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS))) {
+                Files.setPosixFilePermissions(tmp, FILE_PERMISSIONS); // the umask may have narrowed it
+                writeZeros(ch, size);
+                region = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+                fileKey = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            }
+            notify(observer, Step.CREATED, tmp, region);
+            format(region, deviceId, nameBytes, sampleRate, channels, capacity, startPos, startPos);
+            notify(observer, Step.FORMATTED, tmp, region);
+            publishMagic(region, generation);
+            notify(observer, Step.PUBLISHED, tmp, region);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            if (replaced != null) {
+                replaced.withdraw();
+            }
+            notify(observer, Step.RENAMED, file, region);
+            done = true;
+            return new DeviceRegion(dir, file, deviceId, name, sampleRate, channels, capacity, maxIoFrames,
+                    generation, startPos, startPos, arena, region, fileKey);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new RegionException(RegionError.IO, "region " + file + ": cannot rename " + tmp
+                    + " onto it atomically (" + e.getMessage() + ")", e);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new RegionException(RegionError.IO, "region " + file + ": cannot create, map or rename " + tmp + ": " + e, e);
+        } finally {
+            if (!done) {
+                arena.close();
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort; a leftover dot-file is never taken for a region
+                }
+            }
+        }
+    }
+
+    /**
+     * Re-opens the existing {@code <dir>/<deviceId>.vreg} (e.g. after a host crash), validates every
+     * header field as the device side does ({@link RegionValidator}, refusing with the specific
+     * reason), makes sure no other host still serves it (its heartbeat must stand still for {@code 2.5
+     * x} the heartbeat period), and takes it over in place with the new generation: magic 0 first,
+     * re-initialise (geometry kept, rings emptied), new generation, RUNNING, magic published again.
+     * A device still attached sees the generation change and re-attaches.
+     */
+    public static DeviceRegion open(Path dir, String deviceId, long generation) throws RegionException {
+        return open(dir, deviceId, generation, HEARTBEAT_PERIOD_MS * 5L / 2, null);
+    }
+
+    static DeviceRegion open(Path dir, String deviceId, long generation, long quietMillis, Observer observer)
+            throws RegionException {
+        Objects.requireNonNull(dir, "dir");
+        if (generation == 0) {
+            throw new RegionException(RegionError.GENERATION, "device " + deviceId + ": generation 0 refused; "
+                    + RegionError.GENERATION.description());
+        }
+        long uid = RegionDirectory.currentUid();
+        RegionDirectory.checkDirectory(dir, uid);
+        Path file = RegionDirectory.regionFile(dir, deviceId);
+        long size = RegionDirectory.checkFile(file, uid);
+        if (size < HEADER_SIZE || size > REGION_MAX) {
+            throw new RegionException(RegionError.FILE_SIZE, "region " + file + ": " + size + " bytes; "
+                    + RegionError.FILE_SIZE.description());
+        }
+        Arena arena = Arena.ofShared();
+        boolean done = false;
+        try {
+            MemorySegment region;
+            Object fileKey;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                if (ch.size() != size) {
+                    throw new RegionException(RegionError.CHANGED, "region " + file + ": its size changed while opening");
+                }
+                region = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+                fileKey = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            }
+            RegionInfo info;
+            try {
+                info = RegionValidator.validate(region, deviceId, 0, 0);
+            } catch (RegionException e) {
+                throw new RegionException(e.error(), "region " + file + ": " + e.getMessage(), e);
+            }
+            if (info.generation() == generation) {
+                throw new RegionException(RegionError.GENERATION_REUSED, "region " + file + ": generation "
+                        + Long.toUnsignedString(generation) + " is the region's own; "
+                        + RegionError.GENERATION_REUSED.description());
+            }
+            refuseLiveHost(file, region, quietMillis);
+            byte[] nameBytes = info.name().getBytes(StandardCharsets.UTF_8);
+            // keep both rings' positions continuous for a device that is still writing/reading
+            long toHostStart = (long) WRITE_POS_VH.getAcquire(region, TO_HOST);
+            long fromHostStart = (long) READ_POS_VH.getAcquire(region, FROM_HOST);
+            format(region, info.deviceId(), nameBytes, info.sampleRate(), info.channels(), info.capacityFrames(),
+                    toHostStart, fromHostStart);
+            notify(observer, Step.FORMATTED, file, region);
+            publishMagic(region, generation);
+            notify(observer, Step.PUBLISHED, file, region);
+            done = true;
+            return new DeviceRegion(dir, file, info.deviceId(), info.name(), info.sampleRate(), info.channels(),
+                    info.capacityFrames(), 0, generation, toHostStart, fromHostStart, arena, region, fileKey);
+        } catch (RegionException e) {
+            throw e;
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new RegionException(RegionError.OPEN, "region " + file + ": cannot open and map it: " + e, e);
+        } finally {
+            if (!done) {
+                arena.close();
+            }
+        }
+    }
+
+    private static void refuseLiveHost(Path file, MemorySegment region, long quietMillis) throws RegionException {
+        long before = (long) HEARTBEAT_VH.getAcquire(region, 0L);
+        try {
+            Thread.sleep(quietMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegionException(RegionError.IO, "region " + file + ": interrupted while checking its heartbeat", e);
+        }
+        long after = (long) HEARTBEAT_VH.getAcquire(region, 0L);
+        if (after != before) {
+            throw new RegionException(RegionError.HOST_ALIVE, "region " + file + ": heartbeat moved within "
+                    + quietMillis + " ms; " + RegionError.HOST_ALIVE.description());
+        }
+    }
+
+    /**
+     * Publishes a new region for the same device with a new generation over this one, then withdraws
+     * and releases this one ({@link #close()}: host_flags SHUTDOWN, so an attached device detaches
+     * at once and re-attaches to the new file; the new file is not unlinked). The endpoints of this
+     * instance go silent (reads give silence, writes drop); take new ones from the returned region.
+     */
+    public DeviceRegion recreate(long newGeneration) throws RegionException {
+        checkOpen();
+        byte[] nameBytes = checkParameters(deviceId, name, sampleRate, channels, newGeneration);
+        if (newGeneration == generation) {
+            throw new RegionException(RegionError.GENERATION_REUSED, "region " + file + ": generation "
+                    + Long.toUnsignedString(newGeneration) + " reused; " + RegionError.GENERATION_REUSED.description());
+        }
+        DeviceRegion next = createFile(dir, deviceId, name, nameBytes, sampleRate, channels, capacity, maxIoFrames,
+                newGeneration, 0L, null);
+        close();
+        return next;
+    }
+
+    /** {@link #recreate(long)} with a {@link #newGeneration()}. */
+    public DeviceRegion recreate() throws RegionException {
+        return recreate(newGeneration());
+    }
+
+    /**
+     * Bumps the heartbeat (atomic add, release). Call at least every
+     * {@value RegionLayout#HEARTBEAT_PERIOD_MS} ms, from any thread; allocation-free. Returns false
+     * (and does nothing) once the region is closed.
+     */
+    public boolean heartbeat() {
+        if (!gate.enter()) {
+            return false;
+        }
+        try {
+            HEARTBEAT_VH.getAndAddRelease(region, 0L, 1L);
+            return true;
+        } finally {
+            gate.leave();
+        }
+    }
+
+    /** The consumer of the "to host" ring; one per region. */
+    public synchronized ToHostReader toHostReader() {
+        checkOpen();
+        if (readerTaken) {
+            throw new IllegalStateException("region " + file + ": the to-host reader was already taken (one consumer per ring)");
+        }
+        readerTaken = true;
+        return new ToHostReader(region, gate, ringDataOffset(capacity, channels, RING_TO_HOST), capacity, channels,
+                toHostStart);
+    }
+
+    /** The producer of the "from host" ring; one per region. */
+    public synchronized FromHostWriter fromHostWriter() {
+        checkOpen();
+        if (writerTaken) {
+            throw new IllegalStateException("region " + file + ": the from-host writer was already taken (one producer per ring)");
+        }
+        writerTaken = true;
+        return new FromHostWriter(region, gate, ringDataOffset(capacity, channels, RING_FROM_HOST), capacity, channels,
+                fromHostStart);
+    }
+
+    /**
+     * Orderly stop (abi.h section 4): host_flags = SHUTDOWN (release), unlink the file if its path
+     * still names this region (not a newer one renamed over it), release the mapping. Idempotent.
+     * Safe while the audio thread still calls the endpoints: close waits until a call in progress
+     * has left (the {@link Gate}); later calls read silence or drop, counted, and touch nothing.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        gate.closeAndDrain();
+        HOST_FLAGS_VH.setRelease(region, 0L, HOST_SHUTDOWN);
+        try {
+            Object key = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (key != null && key.equals(fileKey)) {
+                Files.delete(file);
+            }
+        } catch (NoSuchFileException gone) {
+            // removed by someone else: nothing to do
+        } catch (IOException ignored) {
+            // cannot remove it: the device side still detaches (SHUTDOWN) and a new host replaces it
+        }
+        arena.close();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public String deviceId() {
+        return deviceId;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int sampleRate() {
+        return sampleRate;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    /** Frames per ring. */
+    public int capacityFrames() {
+        return capacity;
+    }
+
+    /** The largest IO buffer the capacity was derived from; 0 for a region taken over by {@link #open}. */
+    public int maxIoFrames() {
+        return maxIoFrames;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    public long regionSize() {
+        return region.byteSize();
+    }
+
+    /** Current heartbeat value (informational); 0 once closed. */
+    public long heartbeatValue() {
+        if (!gate.enter()) {
+            return 0;
+        }
+        try {
+            return (long) HEARTBEAT_VH.getAcquire(region, 0L);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    /** The device side's flags ({@link RegionLayout#DEVICE_ATTACHED}); informational, untrusted; 0 once closed. */
+    public int deviceFlags() {
+        if (!gate.enter()) {
+            return 0;
+        }
+        try {
+            return (int) DEVICE_FLAGS_VH.getAcquire(region, 0L);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    /** The mapping, for tests in this package. */
+    MemorySegment segment() {
+        return region;
+    }
+
+    @Override
+    public String toString() {
+        return "DeviceRegion[" + file + ", " + sampleRate + " Hz x " + channels + ", capacity " + capacity
+                + ", generation " + Long.toHexString(generation) + (closed ? ", closed]" : "]");
+    }
+
+    // ---- the protocol steps ------------------------------------------------------------------------
+
+    /** Mirror of vocana_region_format up to (not including) generation, host_flags and magic. */
+    private static void format(MemorySegment r, String deviceId, byte[] nameBytes, int sampleRate, int channels,
+            int capacity, long toHostStart, long fromHostStart) {
+        // 1. withdraw (a re-used region)
+        MAGIC_VH.setRelease(r, 0L, 0L);
+        VarHandle.releaseFence();
+        // 2. fill everything
+        r.set(ValueLayout.JAVA_INT, OFF_ABI_VERSION, ABI_VERSION);
+        r.set(ValueLayout.JAVA_INT, OFF_HEADER_SIZE, HEADER_SIZE);
+        r.set(ValueLayout.JAVA_LONG, OFF_REGION_SIZE, RegionLayout.regionSize(capacity, channels));
+        r.set(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE, sampleRate);
+        r.set(ValueLayout.JAVA_INT, OFF_CHANNELS, channels);
+        r.set(ValueLayout.JAVA_INT, OFF_CAPACITY, capacity);
+        r.set(ValueLayout.JAVA_INT, OFF_RESERVED0, 0);
+        r.asSlice(OFF_DEVICE_ID, DEVICE_ID_SIZE).fill((byte) 0);
+        MemorySegment.copy(deviceId.getBytes(StandardCharsets.US_ASCII), 0, r, ValueLayout.JAVA_BYTE, OFF_DEVICE_ID,
+                deviceId.length());
+        r.asSlice(OFF_NAME, NAME_SIZE).fill((byte) 0);
+        MemorySegment.copy(nameBytes, 0, r, ValueLayout.JAVA_BYTE, OFF_NAME, nameBytes.length);
+        r.asSlice(OFF_RESERVED1, OFF_HEARTBEAT - OFF_RESERVED1).fill((byte) 0);
+        HEARTBEAT_VH.setOpaque(r, 0L, 0L);
+        // device_flags belongs to the device side (abi.h section 3): not written by the host
+        initRing(r, TO_HOST, toHostStart);
+        initRing(r, FROM_HOST, fromHostStart);
+        r.asSlice(HEADER_SIZE).fill((byte) 0);
+    }
+
+    private static void initRing(MemorySegment r, long ctl, long start) {
+        WRITE_POS_VH.setOpaque(r, ctl, start);
+        OVERRUNS_VH.setOpaque(r, ctl, 0L);
+        OVERRUN_FRAMES_VH.setOpaque(r, ctl, 0L);
+        PRODUCER_FAULTS_VH.setOpaque(r, ctl, 0L);
+        READ_POS_VH.setOpaque(r, ctl, start);
+        UNDERRUNS_VH.setOpaque(r, ctl, 0L);
+        UNDERRUN_FRAMES_VH.setOpaque(r, ctl, 0L);
+        CONSUMER_FAULTS_VH.setOpaque(r, ctl, 0L);
+    }
+
+    /** generation, host_flags = RUNNING, then magic with release: published last. */
+    private static void publishMagic(MemorySegment r, long generation) {
+        GENERATION_VH.setOpaque(r, 0L, generation);
+        HOST_FLAGS_VH.setOpaque(r, 0L, HOST_RUNNING);
+        MAGIC_VH.setRelease(r, 0L, MAGIC);
+    }
+
+    private static byte[] checkParameters(String deviceId, String name, int sampleRate, int channels, long generation)
+            throws RegionException {
+        if (!RegionDirectory.deviceIdValid(deviceId)) {
+            throw new RegionException(RegionError.DEVICE_ID, "device id '" + RegionDirectory.printable(deviceId)
+                    + "' refused: " + RegionError.DEVICE_ID.description());
+        }
+        byte[] nameBytes;
+        try {
+            ByteBuffer b = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(name));
+            nameBytes = new byte[b.remaining()];
+            b.get(nameBytes);
+        } catch (CharacterCodingException e) {
+            throw new RegionException(RegionError.NAME, "device " + deviceId + ": name '" + RegionDirectory.printable(name)
+                    + "' is not valid Unicode; " + RegionError.NAME.description());
+        }
+        boolean control = false;
+        for (byte c : nameBytes) {
+            control |= (c & 0xff) < 0x20 || c == 0x7f;
+        }
+        if (nameBytes.length >= NAME_SIZE || control) {
+            throw new RegionException(RegionError.NAME, "device " + deviceId + ": name '" + RegionDirectory.printable(name)
+                    + "' (" + nameBytes.length + " bytes) refused; " + RegionError.NAME.description());
+        }
+        if (sampleRate < RATE_MIN || sampleRate > RATE_MAX) {
+            throw new RegionException(RegionError.RATE, "device " + deviceId + ": sample rate " + sampleRate
+                    + " refused; " + RegionError.RATE.description());
+        }
+        if (channels < CHANNELS_MIN || channels > CHANNELS_MAX) {
+            throw new RegionException(RegionError.CHANNELS, "device " + deviceId + ": " + channels
+                    + " channels refused; " + RegionError.CHANNELS.description());
+        }
+        if (generation == 0) {
+            throw new RegionException(RegionError.GENERATION, "device " + deviceId + ": generation 0 refused; "
+                    + RegionError.GENERATION.description());
+        }
+        return nameBytes;
+    }
+
+    /**
+     * The region a new one replaces (an existing file under the final name). It must be one this
+     * user may replace (regular file, its own, 0600 or narrower: checked first), must not carry the
+     * new generation, and is withdrawn once the new file has been renamed over it: its header is
+     * mapped (never more, and only if the file is at least a header long, so nothing is resized)
+     * and, if it holds a published region, {@code host_flags = SHUTDOWN} is stored. A device still
+     * attached to the old file (after a host crash, say) then detaches at once and re-attaches to
+     * the new file, instead of waiting for the heartbeat timeout: the old inode's magic and
+     * generation never change, so without this only the timeout would tell it.
+     */
+    private static final class Replaced implements AutoCloseable {
+        private final Arena arena;
+        private final MemorySegment header;
+
+        private Replaced(Arena arena, MemorySegment header) {
+            this.arena = arena;
+            this.header = header;
+        }
+
+        /** null if there is no file to replace. */
+        static Replaced check(Path file, long uid, long generation) throws RegionException {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            long size;
+            try {
+                size = RegionDirectory.checkFile(file, uid);
+            } catch (RegionException e) {
+                if (e.error() == RegionError.OPEN) {
+                    return null; // vanished meanwhile
+                }
+                throw new RegionException(e.error(), e.getMessage() + " (refusing to replace it)", e);
+            }
+            if (size < HEADER_SIZE) {
+                return null; // not a region: replaced, nothing to withdraw
+            }
+            Arena arena = Arena.ofConfined();
+            MemorySegment header;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                if (ch.size() < HEADER_SIZE) {
+                    arena.close();
+                    return null;
+                }
+                header = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_SIZE, arena);
+            } catch (IOException e) {
+                arena.close();
+                return null; // cannot look into it: it is replaced all the same
+            }
+            if ((long) GENERATION_VH.getAcquire(header, 0L) == generation) {
+                arena.close();
+                throw new RegionException(RegionError.GENERATION_REUSED, "region " + file + ": generation "
+                        + Long.toUnsignedString(generation) + " is the replaced region's; "
+                        + RegionError.GENERATION_REUSED.description());
+            }
+            return new Replaced(arena, header);
+        }
+
+        /** After the rename: tell a device still attached to the old inode that its host is gone. */
+        void withdraw() {
+            if ((long) MAGIC_VH.getAcquire(header, 0L) == MAGIC) {
+                HOST_FLAGS_VH.setRelease(header, 0L, HOST_SHUTDOWN);
+            }
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    private static void writeZeros(FileChannel ch, long size) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(size, 1 << 16));
+        long at = 0;
+        while (at < size) {
+            zeros.clear();
+            zeros.limit((int) Math.min(zeros.capacity(), size - at));
+            at += ch.write(zeros, at);
+        }
+    }
+
+    private static void notify(Observer o, Step step, Path path, MemorySegment region) {
+        if (o != null) {
+            o.step(step, path, region);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("region " + file + " is closed");
+        }
+    }
+}

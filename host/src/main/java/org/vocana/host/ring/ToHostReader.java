@@ -1,0 +1,168 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.ring;
+
+import static org.vocana.host.ring.RegionLayout.CONSUMER_FAULTS_VH;
+import static org.vocana.host.ring.RegionLayout.OVERRUNS_VH;
+import static org.vocana.host.ring.RegionLayout.OVERRUN_FRAMES_VH;
+import static org.vocana.host.ring.RegionLayout.PRODUCER_FAULTS_VH;
+import static org.vocana.host.ring.RegionLayout.READ_POS_VH;
+import static org.vocana.host.ring.RegionLayout.SAMPLE;
+import static org.vocana.host.ring.RegionLayout.TO_HOST;
+import static org.vocana.host.ring.RegionLayout.UNDERRUNS_VH;
+import static org.vocana.host.ring.RegionLayout.UNDERRUN_FRAMES_VH;
+import static org.vocana.host.ring.RegionLayout.WRITE_POS_VH;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The host's consumer of the "to host" ring (what applications play into the device), with the
+ * semantics of {@code vocana_ring_read}: load the device's write_pos (acquire), copy the frames out,
+ * store read_pos (release).
+ * <ul>
+ * <li>Empty or short ring: the frames there are returned, the rest of the block is filled with
+ * silence (0.0f), one underrun and the missing frames are counted.</li>
+ * <li>Implausible write_pos (more than the capacity ahead of us, or "behind" us): one fault is
+ * counted and our position is resynchronised to it; the ring is then empty. Every index is masked,
+ * so no value in shared memory can address memory outside the ring or make a call throw.</li>
+ * </ul>
+ * Real-time safe: no allocation, no lock, no system call. One audio thread at a time.
+ */
+public final class ToHostReader extends RingEndpoint {
+
+    private long underruns;
+    private long underrunFrames;
+
+    ToHostReader(MemorySegment region, Gate gate, long data, int capacity, int channels, long startPos) {
+        super(region, gate, TO_HOST, data, capacity, channels, startPos);
+    }
+
+    /**
+     * Frames readable now (an implausible write_pos is counted and resynchronised here too); 0 once
+     * the region is closed.
+     */
+    public int available() {
+        if (!gate.enter()) {
+            return 0;
+        }
+        try {
+            return availableInside();
+        } finally {
+            gate.leave();
+        }
+    }
+
+    private int availableInside() {
+        long wr = (long) WRITE_POS_VH.getAcquire(region, ctl);
+        long avail = wr - pos;
+        if (Long.compareUnsigned(avail, capacity) > 0) {
+            faults++;
+            CONSUMER_FAULTS_VH.setOpaque(region, ctl, faults);
+            pos = wr;
+            READ_POS_VH.setRelease(region, ctl, wr);
+            return 0;
+        }
+        return (int) avail;
+    }
+
+    /**
+     * Reads {@code frames} frames, de-interleaved into {@code planar[0..channels-1][0..frames-1]};
+     * returns how many are real data, the rest of each channel's block is silence.
+     *
+     * @throws IllegalArgumentException if {@code frames < 0} or the arrays are too few or too short
+     *                                  (a caller bug; nothing in shared memory can cause it)
+     */
+    public int read(float[][] planar, int frames) {
+        checkArguments(planar, frames);
+        if (frames == 0) {
+            return 0;
+        }
+        if (!gate.enter()) {
+            silence(planar, 0, frames);
+            underruns++;
+            underrunFrames += frames;
+            return 0;
+        }
+        try {
+            return readInside(planar, frames);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    private int readInside(float[][] planar, int frames) {
+        int n = Math.min(frames, availableInside());
+        if (n > 0) {
+            long p = pos;
+            int done = 0;
+            while (done < n) {
+                int idx = (int) p & mask;
+                int run = Math.min(Math.min(n - done, capacity - idx), chunkFrames);
+                long off = data + idx * frameBytes;
+                if (channels == 1) {
+                    MemorySegment.copy(region, SAMPLE, off, planar[0], done, run);
+                } else {
+                    MemorySegment.copy(region, SAMPLE, off, scratch, 0, run * channels);
+                    deinterleave(planar, done, run);
+                }
+                done += run;
+                p += run;
+            }
+            pos = p;
+            // release: our reads of the frames complete before the producer may reuse the slots
+            READ_POS_VH.setRelease(region, ctl, p);
+        }
+        if (n < frames) {
+            silence(planar, n, frames);
+            underruns++;
+            underrunFrames += frames - n;
+            UNDERRUNS_VH.setOpaque(region, ctl, underruns);
+            UNDERRUN_FRAMES_VH.setOpaque(region, ctl, underrunFrames);
+        }
+        return n;
+    }
+
+    private void silence(float[][] planar, int from, int to) {
+        for (int c = 0; c < channels; c++) {
+            Arrays.fill(planar[c], from, to, 0.0f);
+        }
+    }
+
+    private void deinterleave(float[][] planar, int at, int run) {
+        final float[] s = scratch;
+        final int ch = channels;
+        for (int c = 0; c < ch; c++) {
+            float[] d = planar[c];
+            for (int f = 0, i = c; f < run; f++, i += ch) {
+                d[at + f] = s[i];
+            }
+        }
+    }
+
+    /** Short reads so far (events). */
+    public long underruns() {
+        return underruns;
+    }
+
+    /** Frames of silence delivered because the ring was empty. */
+    public long underrunFrames() {
+        return underrunFrames;
+    }
+
+    /** The device side's count of full-ring events (informational: shared memory, untrusted). */
+    public long deviceOverruns() {
+        return peerCounter(OVERRUNS_VH);
+    }
+
+    /** Frames the device side dropped on a full ring (informational, untrusted). */
+    public long deviceOverrunFrames() {
+        return peerCounter(OVERRUN_FRAMES_VH);
+    }
+
+    /** The device side's count of implausible read_pos values it saw (informational, untrusted). */
+    public long deviceFaults() {
+        return peerCounter(PRODUCER_FAULTS_VH);
+    }
+}
