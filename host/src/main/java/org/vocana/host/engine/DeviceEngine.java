@@ -12,7 +12,8 @@ import org.vocana.host.ring.ToHostReader;
  * A device's audio thread: takes blocks from the region's "to host" ring, runs them through the
  * {@link ChainPlayer}, writes the "from host" ring and bumps the heartbeat. While no block is
  * ready it parks for a quarter of a block period (a timed park: no lock, no system call the device
- * side depends on) and keeps the heartbeat going. Nothing on the loop allocates or locks.
+ * side depends on) and keeps the heartbeat going. A partial block that has waited a whole period is
+ * processed as it is. Nothing on the loop allocates or locks.
  */
 public final class DeviceEngine implements AutoCloseable {
 
@@ -25,6 +26,7 @@ public final class DeviceEngine implements AutoCloseable {
     private final ChainPlayer player;
     private final int block;
     private final long parkNanos;
+    private final long periodNanos;
     private final float[][] buffer;
     private final Thread thread;
     private volatile boolean running = true;
@@ -41,7 +43,8 @@ public final class DeviceEngine implements AutoCloseable {
         this.out = region.fromHostWriter();
         this.player = player;
         this.block = block;
-        this.parkNanos = Math.max(20_000L, (long) (1e9 * block / region.sampleRate() / 4));
+        this.periodNanos = (long) (1e9 * block / region.sampleRate());
+        this.parkNanos = Math.max(20_000L, periodNanos / 4);
         this.buffer = new float[region.channels()][block];
         this.thread = Thread.ofPlatform().name("vocana-audio-" + region.deviceId()).daemon().unstarted(this::loop);
         thread.setPriority(Thread.MAX_PRIORITY);
@@ -50,17 +53,32 @@ public final class DeviceEngine implements AutoCloseable {
 
     private void loop() {
         long lastBeat = 0;
+        long partialSince = 0;
         while (running) {
-            if (in.available() >= block) {
-                in.read(buffer, block);
-                player.process(buffer, block);
-                out.write(buffer, block);
+            int available = in.available();
+            long now = System.nanoTime();
+            int frames = 0;
+            if (available >= block) {
+                frames = block;
+            } else if (available > 0) {
+                // a producer that writes odd sizes must not stall: a partial block waiting for a
+                // whole period is processed as it is (chains take any block size)
+                if (partialSince == 0) {
+                    partialSince = now;
+                } else if (now - partialSince >= periodNanos) {
+                    frames = available;
+                }
+            }
+            if (frames > 0) {
+                partialSince = 0;
+                in.read(buffer, frames);
+                player.process(buffer, frames);
+                out.write(buffer, frames);
                 region.heartbeat();
-                lastBeat = System.nanoTime();
+                lastBeat = now;
                 blocks++;
                 continue;
             }
-            long now = System.nanoTime();
             if (now - lastBeat >= IDLE_HEARTBEAT_NANOS) {
                 region.heartbeat();
                 lastBeat = now;
