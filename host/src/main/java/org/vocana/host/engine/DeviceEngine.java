@@ -87,6 +87,11 @@ public final class DeviceEngine implements AutoCloseable {
         }
     }
 
+    /** The audio thread's id (for per-thread measurements). */
+    public long threadId() {
+        return thread.threadId();
+    }
+
     /** Blocks processed so far. Thread: any. */
     public long blocks() {
         return blocks;
