@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Body of `make check` (the Makefile builds everything first and passes:
 # B, MAKE, HAVE_FUZZER, FUZZ_SECONDS, STRESS_SAMPLES, STRESS_CYCLES).
+# FUZZ_SECONDS is the total for both fuzzers (`make fuzz` splits it).
 # Runs every step even after a failure, then prints
 #   hal-plugin: N passed, M failed
 # and exits non-zero if anything failed.
@@ -53,12 +54,14 @@ counted "unit tests (ASan+UBSan)" "$B/unit-asan"
 
 counted "stress (TSan)" sh tests/run-tsan.sh "$B/stress-tsan" "$STRESS_SAMPLES" "$STRESS_CYCLES"
 
-echo "== fuzz (libFuzzer, ${FUZZ_SECONDS} s)"
+counted "device simulator end to end (ASan+UBSan, fake host)" env B="$B" sh tests/test_sim.sh
+
+echo "== fuzz (libFuzzer, ${FUZZ_SECONDS} s shared by fuzz_region and fuzz_wav)"
 if [ "$HAVE_FUZZER" = 1 ]; then
     flog="$B/fuzz.log"
     if $MAKE --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >"$flog" 2>&1; then
-        grep -E '^(INFO: seed corpus|#[0-9]+[[:space:]]+DONE|Done )|stat::number_of_executed_units|stat::new_units_added' "$flog" | sed 's/^/  /'
-        echo "  ok   fuzz_region ran ${FUZZ_SECONDS} s without a finding"
+        grep -E '^== fuzz_|^(INFO: seed corpus|#[0-9]+[[:space:]]+DONE|Done )|stat::number_of_executed_units|stat::new_units_added' "$flog" | sed 's/^/  /'
+        echo "  ok   fuzz_region and fuzz_wav ran ${FUZZ_SECONDS} s in total without a finding"
         ok
     else
         tail -n 60 "$flog"

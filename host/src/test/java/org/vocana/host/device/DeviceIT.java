@@ -1,0 +1,163 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vocana.host.wav.WavReader;
+
+/**
+ * The real host ({@code vocana run}, the exported jar) with a device from a configuration file,
+ * driven by the C device simulator playing the audio server: the region appears with the right
+ * permissions, audio passes sample-exact through an empty chain, a chain edit in the file takes
+ * effect while running, and deleting the file or stopping the host removes the region.
+ */
+class DeviceIT {
+
+    private static final Path SIM = Path.of("..", "hal-plugin", "build", "vocana-sim").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+    private Process host;
+
+    @AfterEach
+    void stopHost() throws InterruptedException {
+        if (host != null && host.isAlive()) {
+            host.destroy();
+            host.waitFor(10, TimeUnit.SECONDS);
+            host.destroyForcibly();
+        }
+    }
+
+    private Path runtimeDir() {
+        return dir.resolve("xdg");
+    }
+
+    private Path regions() {
+        return runtimeDir().resolve("vocana");
+    }
+
+    private void startHost() throws IOException {
+        Files.createDirectories(runtimeDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        List<String> cmd = List.of(System.getProperty("vocana.java", "java"), "-XX:+UseZGC",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Dgosh.args=--nointeractive", "-Dfelix.fileinstall.dir=" + dir.resolve("load"),
+                "-jar", System.getProperty("vocana.jar"), "run");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                .redirectOutput(dir.resolve("host.out").toFile()).redirectError(dir.resolve("host.err").toFile());
+        pb.environment().put("XDG_RUNTIME_DIR", runtimeDir().toString());
+        host = pb.start();
+    }
+
+    private void writeConfig(String chain) throws IOException {
+        Files.createDirectories(dir.resolve("load"));
+        Path tmp = dir.resolve("device.tmp");
+        Files.writeString(tmp, "id=it\nname=Vocana IT\nsampleRate=48000\nchannels=2\nioFrames=128\nchain=" + chain + "\n");
+        Files.move(tmp, dir.resolve("load/org.vocana.device-it.cfg"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static boolean await(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** Runs the simulator against the device; returns its key/value report. */
+    private Map<String, Long> sim(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(SIM.toString(), "--device", "it", "--dir", regions().toString(), "--quiet"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("sim.err").toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "simulator finished");
+        Map<String, Long> report = new HashMap<>();
+        for (String line : out.split("\n")) {
+            String[] kv = line.trim().split(" ");
+            if (kv.length == 2) {
+                report.put(kv[0], Long.parseLong(kv[1]));
+            }
+        }
+        report.put("exit", (long) p.exitValue());
+        return report;
+    }
+
+    private String hostLog() throws IOException {
+        return Files.readString(dir.resolve("host.err"));
+    }
+
+    @Test
+    void aConfiguredDevicePassesAudioThroughTheHostAndFollowsItsConfigurationFile() throws Exception {
+        assertTrue(Files.isExecutable(SIM), "the simulator is built by the hal-plugin module: " + SIM);
+        writeConfig("");
+        startHost();
+        Path region = regions().resolve("it.vreg");
+        assertTrue(await(() -> Files.exists(region), 15_000), "region created; host log: " + hostLog());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(regions())));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(region)));
+
+        // sample-exact pass-through with the empty chain, paced in real time by the simulator
+        Map<String, Long> seq = sim("--sequence", "--verify-sequence", "--seconds", "2");
+        assertEquals(0L, seq.get("exit"), "simulator report " + seq);
+        assertEquals(0L, seq.get("sequence_errors"), "no sample lost, duplicated or reordered: " + seq);
+        assertTrue(seq.get("sequence_frames") > 90_000, "frames verified: " + seq);
+
+        // as fast as the ring allows: 2 M frames through the host's audio thread, none lost
+        Map<String, Long> fast = sim("--sequence", "--verify-sequence", "--fast", "--frames", "2000000");
+        assertEquals(0L, fast.get("exit"), "simulator report " + fast);
+        assertEquals(0L, fast.get("sequence_errors"), "fast transfer: " + fast);
+        assertEquals(2_000_000L, fast.get("sequence_frames"), "fast transfer: " + fast);
+
+        // a chain edit in the file reaches the running device without re-creating the region
+        long created = Files.readAttributes(region, java.nio.file.attribute.BasicFileAttributes.class).fileKey().hashCode();
+        writeConfig("gain:gainDb=-6");
+        Thread.sleep(1_500);
+        Path rec = dir.resolve("rec.wav");
+        Map<String, Long> tone = sim("--tone", "1000:-20", "--record", rec.toString(), "--seconds", "1");
+        assertEquals(0L, tone.get("exit"), "simulator report " + tone);
+        float[][] y = new float[2][12_000];
+        try (WavReader r = WavReader.open(rec)) {
+            float[][] skip = new float[2][24_000];
+            r.read(skip, 24_000);
+            assertEquals(12_000, r.read(y, 12_000));
+        }
+        double rms = 0;
+        for (float v : y[0]) {
+            rms += v * v;
+        }
+        rms = 20 * Math.log10(Math.sqrt(rms / y[0].length));
+        // a -20 dBFS peak sine has an RMS of -23.01 dBFS; the chain takes 6 dB off
+        assertEquals(-29.01, rms, 0.05, "level after the chain edit");
+        assertEquals(created, Files.readAttributes(region, java.nio.file.attribute.BasicFileAttributes.class).fileKey().hashCode(),
+                "same region (no restart)");
+
+        // deleting the configuration removes the device and its region
+        Files.delete(dir.resolve("load/org.vocana.device-it.cfg"));
+        assertTrue(await(() -> !Files.exists(region), 5_000), "region removed; host log: " + hostLog());
+
+        // stopping the host (SIGTERM) stops the framework in order
+        writeConfig("");
+        assertTrue(await(() -> Files.exists(region), 5_000), "region back");
+        host.destroy();
+        assertTrue(host.waitFor(10, TimeUnit.SECONDS));
+        assertFalse(Files.exists(region), "SIGTERM removed the region");
+    }
+}
