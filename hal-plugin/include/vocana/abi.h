@@ -80,7 +80,11 @@
  *   4. store magic = VOCANA_MAGIC with RELEASE ordering: magic is
  *      published last, so a reader that loads magic with ACQUIRE and sees
  *      VOCANA_MAGIC sees every field written before it;
- *   5. rename() the file onto its final name (atomic replacement).
+ *   5. rename() the file onto its final name (atomic replacement);
+ *   6. if a file was replaced, map it and store host_flags =
+ *      VOCANA_HOST_SHUTDOWN (release) in it: a device still mapped to the
+ *      replaced inode then leaves it at once instead of after the stale
+ *      heartbeat limit (the Java host does this).
  * While running: increment heartbeat (any step, any thread) at least every
  * VOCANA_HEARTBEAT_PERIOD_MS; it is a counter, not a timestamp, so the two
  * sides never compare clocks.

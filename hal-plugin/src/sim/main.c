@@ -762,6 +762,8 @@ static void run_fast(sim *s)
          * ring full and drop frames the verifier then misses. */
         uint64_t in_flight = s->w_pos - s->r_pos;
         bool room_back = in_flight + 2u * (uint64_t)s->io <= s->dev.info.capacity_frames;
+        if (!room_back)
+            s->to_progress_ns = now; /* waiting on the return path, not on the host */
         if (!wdone && room_back) {
             uint32_t n = next_write_frames(s);
             uint32_t space = vocana_ring_write_space(&s->dev.to_host);
