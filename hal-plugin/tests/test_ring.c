@@ -143,6 +143,23 @@ static void test_ring_masked_index_exact(void)
     tring_free(&t);
 }
 
+static void test_ring_discard_drops_what_is_queued(void)
+{
+    tring t = tring_new(16, 2, UINT64_MAX - 4);
+    float in[10 * 2], out[4 * 2];
+    fill(in, 0, 10, 2);
+    CHECK_EQ(vocana_ring_write(&t.prod, in, 10), 10);
+    CHECK_EQ(vocana_ring_discard(&t.prod), 0); /* producers cannot discard */
+    CHECK_EQ(vocana_ring_discard(&t.cons), 10);
+    CHECK_EQ(vocana_ring_read_avail(&t.cons), 0);
+    CHECK_EQ(vocana_ring_write_space(&t.prod), 16);
+    CHECK_EQ(vocana_ring_write(&t.prod, in + 2 * 2, 4), 4);
+    CHECK_EQ(vocana_ring_read(&t.cons, out, 4), 4);
+    CHECK(out[0] == in[4] && out[7] == in[11]);
+    CHECK_EQ(atomic_load(&t.ctl->underruns), 0);
+    tring_free(&t);
+}
+
 static void test_ring_full_overrun(void)
 {
     const uint32_t cap = 16, ch = 2;
@@ -345,6 +362,7 @@ const th_test ring_tests[] = {
     {"ring_wrap_near_2^63", test_ring_wrap_near_2_63},
     {"ring_wrap_past_2^64", test_ring_wrap_past_2_64},
     {"ring_masked_index_exact", test_ring_masked_index_exact},
+    {"ring_discard_drops_what_is_queued", test_ring_discard_drops_what_is_queued},
     {"ring_full_overrun_counters", test_ring_full_overrun},
     {"ring_empty_underrun_counters", test_ring_empty_underrun},
     {"ring_consumer_ahead_clamped", test_ring_consumer_ahead},

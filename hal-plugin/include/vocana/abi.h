@@ -98,6 +98,9 @@
  * ------------------------------------------------------------------------
  * 5. What the device side does, and may assume
  * ------------------------------------------------------------------------
+ * On attach the device discards what the "from host" ring holds (it was
+ * written before this device session: stale audio), by moving read_pos up
+ * to write_pos.
  * Nothing: every field is untrusted.  Attaching = load magic (acquire),
  * copy the header into private memory, validate every field of the copy
  * (magic, version, sizes against the mapped size, rate, channels, capacity

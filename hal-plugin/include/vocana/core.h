@@ -118,6 +118,9 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames);
  * counted here as in write/read.) */
 uint32_t vocana_ring_write_space(vocana_ring *r);
 uint32_t vocana_ring_read_avail(vocana_ring *r);
+/* Consumer only: drops every frame queued now (e.g. audio written before this
+ * consumer attached); returns how many.  IO-thread safe: no lock, no call. */
+uint32_t vocana_ring_discard(vocana_ring *r);
 
 /* ------------------------------------------------------------------------
  * Region validation.

@@ -164,6 +164,8 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
     if (rc == VOCANA_OK)
         rc = vocana_ring_init(&dev->from_host, &h->from_host, d1, info.capacity_frames,
                               info.channels, VOCANA_CONSUMER);
+    if (rc == VOCANA_OK) /* what the host wrote before we attached is stale: start at "now" */
+        vocana_ring_discard(&dev->from_host);
     if (rc) { /* cannot happen after validation; keep the state consistent anyway */
         dev->last_error = rc;
         return rc;

@@ -137,3 +137,13 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
     }
     return n;
 }
+
+uint32_t vocana_ring_discard(vocana_ring *r)
+{
+    if (!r || !r->ctl || r->role != VOCANA_CONSUMER)
+        return 0;
+    uint32_t n = vocana_ring_read_avail(r); /* resynchronises an implausible write_pos */
+    r->pos += n;
+    atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
+    return n;
+}
