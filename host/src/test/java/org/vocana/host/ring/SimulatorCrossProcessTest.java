@@ -62,6 +62,7 @@ class SimulatorCrossProcessTest {
         long errors;
         String firstError;
         boolean started;
+        boolean attached;
 
         Host(DeviceRegion region, boolean sendSequence, boolean checkSequence) {
             this.region = region;
@@ -83,6 +84,13 @@ class SimulatorCrossProcessTest {
                 moved = true;
             }
             int s = Math.min(out.space(), BLOCK);
+            // the device discards what the ring holds when it attaches: start the sequence after
+            if (sendSequence && !attached) {
+                attached = (region.deviceFlags() & RegionLayout.DEVICE_ATTACHED) != 0;
+                if (!attached) {
+                    return moved;
+                }
+            }
             if (s > 0) {
                 if (sendSequence) {
                     for (int c = 0; c < CHANNELS; c++) {
