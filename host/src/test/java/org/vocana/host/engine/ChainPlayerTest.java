@@ -136,8 +136,13 @@ class ChainPlayerTest {
         controlThread.start();
         float[][] buf = new float[2][BLOCK];
         long bytes;
+        long swapsBefore;
         try {
-            bytes = AllocationMeter.steadyStateBytes(5_000, i -> {
+            while (submitted.get() < 5) {
+                player.process(buf, BLOCK);
+            }
+            swapsBefore = player.swaps();
+            bytes = AllocationMeter.steadyStateBytes(20_000, i -> {
                 buf[0][i % BLOCK] = (float) Math.sin(i * 0.01);
                 buf[1][i % BLOCK] = buf[0][i % BLOCK];
                 player.process(buf, BLOCK);
@@ -146,7 +151,7 @@ class ChainPlayerTest {
             stop.set(true);
             controlThread.join();
         }
-        long swapsDuringTest = player.swaps();
+        long swapsDuringTest = player.swaps() - swapsBefore;
         synchronized (shared) {
             player.close();
         }
