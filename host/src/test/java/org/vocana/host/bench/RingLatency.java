@@ -17,6 +17,7 @@ import org.jctools.queues.SpscArrayQueue;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.DeviceSide;
 import org.vocana.host.ring.FromHostWriter;
+import org.vocana.host.ring.RegionLayout;
 import org.vocana.host.ring.ToHostReader;
 
 /**
@@ -210,7 +211,9 @@ public final class RingLatency {
                             got += n;
                             moved = true;
                         }
-                        int s = Math.min(out.space(), 4096);
+                        // the device discards what the ring holds when it attaches: write after that
+                        boolean attached = (r.deviceFlags() & RegionLayout.DEVICE_ATTACHED) != 0;
+                        int s = attached ? Math.min(out.space(), 4096) : 0;
                         if (s > 0) {
                             if (toHost) {
                                 sent += out.writeSilence(s);
