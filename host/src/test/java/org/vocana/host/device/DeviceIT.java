@@ -149,6 +149,20 @@ class DeviceIT {
         assertEquals(created, Files.readAttributes(region, java.nio.file.attribute.BasicFileAttributes.class).fileKey().hashCode(),
                 "same region (no restart)");
 
+        // a format change re-creates the region: a new file (new generation) for one channel
+        long stereoSize = Files.size(region);
+        Files.writeString(dir.resolve("device.tmp"), "id=it\nname=Vocana IT\nsampleRate=48000\nchannels=1\nioFrames=128\nchain=\n");
+        Files.move(dir.resolve("device.tmp"), dir.resolve("load/org.vocana.device-it.cfg"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        assertTrue(await(() -> {
+            try {
+                return Files.size(region) < stereoSize;
+            } catch (IOException e) {
+                return false;
+            }
+        }, 5_000), "region re-created for one channel; host log: " + hostLog());
+        Map<String, Long> mono = sim("--sequence", "--verify-sequence", "--fast", "--frames", "200000");
+        assertEquals(0L, mono.get("sequence_errors"), "mono device after the re-creation: " + mono);
+
         // deleting the configuration removes the device and its region
         Files.delete(dir.resolve("load/org.vocana.device-it.cfg"));
         assertTrue(await(() -> !Files.exists(region), 5_000), "region removed; host log: " + hostLog());
