@@ -12,6 +12,7 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -36,13 +37,16 @@ public final class CommandLineRunner {
     @Reference
     private EffectCatalog catalog;
 
+    @Reference
+    private ConfigurationAdmin configurationAdmin;
+
     @Activate
     void activate(BundleContext context) {
         String[] args = (String[]) launcher.get("launcher.arguments");
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("main.thread", Boolean.TRUE);
         String version = context.getBundle().getVersion().toString();
-        registration = context.registerService(Callable.class, new Main(args, catalog, version, stopping), props);
+        registration = context.registerService(Callable.class, new Main(args, catalog, configurationAdmin, version, stopping), props);
         // Ctrl-C or SIGTERM: stop the framework in order, so devices withdraw and remove their regions
         Framework framework = (Framework) context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         shutdownHook = Thread.ofPlatform().name("vocana-shutdown").unstarted(() -> {
@@ -75,12 +79,15 @@ public final class CommandLineRunner {
     static final class Main implements Callable<Integer> {
         private final String[] args;
         private final EffectCatalog catalog;
+        private final ConfigurationAdmin configurationAdmin;
         private final String version;
         private final CountDownLatch stopping;
 
-        Main(String[] args, EffectCatalog catalog, String version, CountDownLatch stopping) {
+        Main(String[] args, EffectCatalog catalog, ConfigurationAdmin configurationAdmin, String version,
+             CountDownLatch stopping) {
             this.args = args.clone();
             this.catalog = catalog;
+            this.configurationAdmin = configurationAdmin;
             this.version = version;
             this.stopping = stopping;
         }
@@ -89,7 +96,7 @@ public final class CommandLineRunner {
         public Integer call() {
             int code;
             try {
-                code = VocanaCommand.run(args, catalog, version, stopping, System.out, System.err);
+                code = VocanaCommand.run(args, catalog, configurationAdmin, version, stopping, System.out, System.err);
             } catch (LinkageError e) {
                 if (stopping.getCount() > 0) {
                     throw e;

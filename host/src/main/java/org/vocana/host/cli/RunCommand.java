@@ -3,9 +3,13 @@
  */
 package org.vocana.host.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.vocana.host.device.DefaultDevice;
 import picocli.CommandLine.Command;
 
 /**
@@ -14,21 +18,28 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the host: one virtual device per configuration file org.vocana.device-ID.cfg in load/",
-            "(keys: id, name, sampleRate, channels, ioFrames, chain, fadeMs). Stop with Ctrl-C."})
+            "(keys: id, name, sampleRate, channels, ioFrames, chain, fadeMs); with none, a default stereo",
+            "48 kHz device 'vocana'. Stop with Ctrl-C."})
 final class RunCommand implements Callable<Integer> {
 
     private final CountDownLatch frameworkStopping;
+    private final ConfigurationAdmin configurationAdmin;
     private final PrintStream err;
 
-    RunCommand(CountDownLatch frameworkStopping, PrintStream err) {
+    RunCommand(CountDownLatch frameworkStopping, ConfigurationAdmin configurationAdmin, PrintStream err) {
         this.frameworkStopping = frameworkStopping;
+        this.configurationAdmin = configurationAdmin;
         this.err = err;
     }
 
     @Override
-    public Integer call() throws InterruptedException {
-        err.println("vocana: host running; devices come from " + System.getProperty("felix.fileinstall.dir", "load")
-                + " (Ctrl-C stops)");
+    public Integer call() throws InterruptedException, IOException {
+        Path watched = Path.of(System.getProperty("felix.fileinstall.dir", "load"));
+        if (DefaultDevice.ensure(configurationAdmin, watched)) {
+            err.println("vocana: no device configured in " + watched + "; running the default device '"
+                    + DefaultDevice.ID + "' (stereo, 48 kHz)");
+        }
+        err.println("vocana: host running; devices come from " + watched + " (Ctrl-C stops)");
         frameworkStopping.await();
         return 0;
     }

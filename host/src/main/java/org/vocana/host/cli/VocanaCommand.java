@@ -6,6 +6,7 @@ package org.vocana.host.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.concurrent.CountDownLatch;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.vocana.host.chain.ChainSpecException;
 import org.vocana.host.effects.EffectCatalog;
 import org.vocana.host.wav.WavException;
@@ -31,14 +32,14 @@ public final class VocanaCommand implements Runnable {
     }
 
     /** Parses and runs {@code args}; returns the exit code. */
-    public static int run(String[] args, EffectCatalog catalog, String version, CountDownLatch frameworkStopping,
-                          PrintStream out, PrintStream err) {
+    public static int run(String[] args, EffectCatalog catalog, ConfigurationAdmin configurationAdmin, String version,
+                          CountDownLatch frameworkStopping, PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new VocanaCommand());
         cl.getCommandSpec().version("vocana " + version);
         cl.addSubcommand("process", new ProcessCommand(catalog, out, err));
         cl.addSubcommand("effects", new EffectsCommand(catalog, out));
         cl.addSubcommand("demo", new DemoCommand(catalog, out, err));
-        cl.addSubcommand("run", new RunCommand(frameworkStopping, err));
+        cl.addSubcommand("run", new RunCommand(frameworkStopping, configurationAdmin, err));
         cl.addSubcommand("shell", new ShellCommand(frameworkStopping));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));

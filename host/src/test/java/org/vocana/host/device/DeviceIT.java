@@ -174,4 +174,20 @@ class DeviceIT {
         assertTrue(host.waitFor(10, TimeUnit.SECONDS));
         assertFalse(Files.exists(region), "SIGTERM removed the region");
     }
+
+    @Test
+    void withNoDeviceConfiguredTheHostRunsTheDefaultStereoDevice() throws Exception {
+        Files.createDirectories(dir.resolve("load"));
+        startHost();
+        Path region = regions().resolve("vocana.vreg");
+        assertTrue(await(() -> Files.exists(region), 15_000), "default region created; host log: " + hostLog());
+        assertTrue(hostLog().contains("running the default device 'vocana' (stereo, 48 kHz)"), hostLog());
+        List<String> cmd = List.of(SIM.toString(), "--device", "vocana", "--dir", regions().toString(), "--quiet",
+                "--sequence", "--verify-sequence", "--fast", "--frames", "100000");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("sequence_errors 0"), out);
+    }
 }
