@@ -155,6 +155,12 @@ static void test_device_attach_probe_active_io(void)
     CHECK_EQ(st.from_host_underrun_frames, 6);
     CHECK_EQ(st.attaches, 1);
     CHECK_EQ(st.dropped_detached_frames, 16);
+    /* the host's latency reaches the device side, clamped to the capacity */
+    CHECK_EQ(vocana_device_host_latency(&d), 0);
+    atomic_store(&r.h->latency_frames, 96);
+    CHECK_EQ(vocana_device_host_latency(&d), 96);
+    atomic_store(&r.h->latency_frames, UINT32_MAX);
+    CHECK_EQ(vocana_device_host_latency(&d), CAP);
     /* a device that is never read overruns, dropping the newest */
     uint32_t total = 0;
     for (int i = 0; i < 40; i++)
@@ -168,6 +174,7 @@ static void test_device_attach_probe_active_io(void)
     CHECK_EQ(vocana_device_last_error(&d), VOCANA_E_DETACHED);
     CHECK_EQ(atomic_load(&r.h->device_flags), 0);
     CHECK_EQ(vocana_device_write(&d, buf, 16), 0);
+    CHECK_EQ(vocana_device_host_latency(&d), 0);
     tu_region_free(&r);
 }
 

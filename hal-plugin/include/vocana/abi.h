@@ -48,7 +48,8 @@
  *   host, before publishing magic, then immutable while magic is published:
  *       abi_version, header_size, region_size, generation, sample_rate,
  *       channels, capacity_frames, device_id, name
- *   host, any time:        heartbeat, host_flags, magic (withdraw: store 0)
+ *   host, any time:        heartbeat, host_flags, latency_frames, magic
+ *                          (withdraw: store 0)
  *   device side:           device_flags
  *   producer of a ring:    write_pos, overruns, overrun_frames,
  *                          producer_faults             (its own cache line)
@@ -88,6 +89,9 @@
  * While running: increment heartbeat (any step, any thread) at least every
  * VOCANA_HEARTBEAT_PERIOD_MS; it is a counter, not a timestamp, so the two
  * sides never compare clocks.
+ * latency_frames (release): the host's processing latency in frames on top
+ * of one IO buffer (the latency of the chain in use); the device side adds
+ * it to the latency it reports to applications, clamped to the capacity.
  * Orderly stop: host_flags = VOCANA_HOST_SHUTDOWN (release), then unlink.
  * Restart: a new file with a new generation (steps 1-5).  A host that
  * re-uses a file in place must store magic = 0 first, re-initialise, store a
@@ -107,7 +111,8 @@
  * a power of two within bounds, names NUL-terminated, flags, positions
  * plausible), re-load magic and generation and refuse if either changed.
  * Not constrained (any value is safe): reserved and padding bytes,
- * heartbeat, device_flags and the counters.
+ * heartbeat, device_flags, latency_frames (clamped by its reader) and the
+ * counters.
  * After that only the private copy of the geometry is used; positions are
  * re-read on every operation and a side keeps its OWN position privately
  * (the shared copy is only published, never read back).
@@ -279,7 +284,8 @@ struct vocana_region_header {
     /* line 2: host liveness */
     _Alignas(VOCANA_LINE) _Atomic uint64_t heartbeat;
     _Atomic uint32_t host_flags;
-    uint8_t host_pad[VOCANA_LINE - 12u];
+    _Atomic uint32_t latency_frames; /* host processing latency, see 4  */
+    uint8_t host_pad[VOCANA_LINE - 16u];
     /* line 3: device side */
     _Alignas(VOCANA_LINE) _Atomic uint32_t device_flags;
     uint8_t device_pad[VOCANA_LINE - 4u];
@@ -303,6 +309,7 @@ struct vocana_region_header {
 #define VOCANA_OFF_RESERVED1      144u
 #define VOCANA_OFF_HEARTBEAT      256u
 #define VOCANA_OFF_HOST_FLAGS     264u
+#define VOCANA_OFF_LATENCY        268u
 #define VOCANA_OFF_DEVICE_FLAGS   384u
 #define VOCANA_OFF_TO_HOST        512u
 #define VOCANA_OFF_FROM_HOST      768u
@@ -359,7 +366,8 @@ VOCANA_ASSERT_FIELD(struct vocana_region_header, name, VOCANA_OFF_NAME, VOCANA_N
 VOCANA_ASSERT_FIELD(struct vocana_region_header, reserved1, VOCANA_OFF_RESERVED1, 112);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, heartbeat, VOCANA_OFF_HEARTBEAT, 8);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, host_flags, VOCANA_OFF_HOST_FLAGS, 4);
-VOCANA_ASSERT_FIELD(struct vocana_region_header, host_pad, 268, 116);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, latency_frames, VOCANA_OFF_LATENCY, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, host_pad, 272, 112);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, device_flags, VOCANA_OFF_DEVICE_FLAGS, 4);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, device_pad, 388, 124);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, to_host, VOCANA_OFF_TO_HOST, VOCANA_RING_CTL_SIZE);

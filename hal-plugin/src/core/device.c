@@ -243,6 +243,16 @@ uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames)
     return n;
 }
 
+uint32_t vocana_device_host_latency(vocana_device *dev)
+{
+    if (!gate_enter(dev))
+        return 0;
+    uint32_t v = atomic_load_explicit(&header_of(dev)->latency_frames, memory_order_acquire);
+    uint32_t cap = dev->info.capacity_frames;
+    gate_leave(dev);
+    return v < cap ? v : cap; /* untrusted: never more than the ring can hold */
+}
+
 enum vocana_dev_state vocana_device_state(const vocana_device *dev)
 {
     return (enum vocana_dev_state)dev->state;

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
     FIELD("reserved1", H, reserved1);
     FIELD("heartbeat", H, heartbeat);
     FIELD("host_flags", H, host_flags);
+    FIELD("latency_frames", H, latency_frames);
     FIELD("host_pad", H, host_pad);
     FIELD("device_flags", H, device_flags);
     FIELD("device_pad", H, device_pad);

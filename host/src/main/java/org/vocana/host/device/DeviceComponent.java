@@ -85,9 +85,13 @@ public final class DeviceComponent implements Device {
         }
     }
 
-    /** Control-thread chores: close retired chains, report faults. */
+    /** Control-thread chores: close retired chains, publish the chain's latency, report faults. */
     private void housekeeping() {
         player.collectRetired();
+        int latency = player.latencyFrames();
+        if (latency != region.publishedLatency()) {
+            region.publishLatency(latency);
+        }
         faults.drain(f -> System.err.println("vocana: device '" + region.deviceId() + "': effect '" + f.effectId()
                 + "' (position " + (f.slot() + 1) + ") " + f.reason() + ", fault " + f.count()
                 + (f.disabled() ? "; disabled until re-enabled" : "; bypassed for a while")));

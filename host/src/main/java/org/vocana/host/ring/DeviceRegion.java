@@ -384,6 +384,37 @@ public final class DeviceRegion implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes the host's processing latency in frames (on top of one IO buffer: the latency of
+     * the chain in use) for the device side to report (release store; abi.h section 4). Any
+     * thread; allocation-free; does nothing once the region is closed.
+     */
+    public void publishLatency(int frames) {
+        if (frames < 0) {
+            throw new IllegalArgumentException("latency " + frames + " < 0");
+        }
+        if (!gate.enter()) {
+            return;
+        }
+        try {
+            LATENCY_VH.setRelease(region, 0L, frames);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    /** The latency last published with {@link #publishLatency}. */
+    public int publishedLatency() {
+        if (!gate.enter()) {
+            return 0;
+        }
+        try {
+            return (int) LATENCY_VH.getAcquire(region, 0L);
+        } finally {
+            gate.leave();
+        }
+    }
+
     /** The consumer of the "to host" ring; one per region. */
     public synchronized ToHostReader toHostReader() {
         checkOpen();

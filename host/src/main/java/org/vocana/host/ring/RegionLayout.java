@@ -108,7 +108,8 @@ public final class RegionLayout {
             // line 2: host liveness
             U64.withName("heartbeat"),
             U32.withName("host_flags"),
-            bytes(LINE - 12, "host_pad"),
+            U32.withName("latency_frames"),
+            bytes(LINE - 16, "host_pad"),
             // line 3: device side
             U32.withName("device_flags"),
             bytes(LINE - 4, "device_pad"),
@@ -133,6 +134,7 @@ public final class RegionLayout {
     public static final long OFF_RESERVED1 = HEADER.byteOffset(groupElement("reserved1"));
     public static final long OFF_HEARTBEAT = HEADER.byteOffset(groupElement("heartbeat"));
     public static final long OFF_HOST_FLAGS = HEADER.byteOffset(groupElement("host_flags"));
+    public static final long OFF_LATENCY = HEADER.byteOffset(groupElement("latency_frames"));
     public static final long OFF_DEVICE_FLAGS = HEADER.byteOffset(groupElement("device_flags"));
     /** Offset of the "to host" ring control block (device produces, host consumes). */
     public static final long TO_HOST = HEADER.byteOffset(groupElement("to_host"));
@@ -161,6 +163,7 @@ public final class RegionLayout {
     public static final VarHandle RESERVED0_VH = HEADER.varHandle(groupElement("reserved0"));
     public static final VarHandle HEARTBEAT_VH = HEADER.varHandle(groupElement("heartbeat"));
     public static final VarHandle HOST_FLAGS_VH = HEADER.varHandle(groupElement("host_flags"));
+    public static final VarHandle LATENCY_VH = HEADER.varHandle(groupElement("latency_frames"));
     public static final VarHandle DEVICE_FLAGS_VH = HEADER.varHandle(groupElement("device_flags"));
 
     public static final VarHandle WRITE_POS_VH = RING_CTL.varHandle(groupElement("write_pos"));

@@ -298,6 +298,20 @@ class DeviceRegionTest {
     }
 
     @Test
+    void theChainLatencyIsPublishedWhereTheDeviceSideReadsIt() throws Exception {
+        try (DeviceRegion r = mic(); DeviceSide dev = DeviceSide.attach(r.file())) {
+            assertEquals(0, dev.segment().get(ValueLayout.JAVA_INT, OFF_LATENCY));
+            r.publishLatency(96);
+            assertEquals(96, dev.segment().get(ValueLayout.JAVA_INT, OFF_LATENCY));
+            assertEquals(96, r.publishedLatency());
+            assertThrows(IllegalArgumentException.class, () -> r.publishLatency(-1));
+            r.close();
+            r.publishLatency(5); // closed: ignored, no exception
+            assertEquals(96, dev.segment().get(ValueLayout.JAVA_INT, OFF_LATENCY));
+        }
+    }
+
+    @Test
     void heartbeatCountsUpAndCloseWithdrawsAndRemoves() throws Exception {
         DeviceRegion r = mic();
         try (DeviceSide dev = DeviceSide.attach(r.file())) {
