@@ -14,4 +14,10 @@ public interface Device {
 
     /** Blocks processed so far. */
     long blocks();
+
+    /** The chain spec in use (empty: pass-through). */
+    String chain();
+
+    /** One line: id, format, region file, latency, blocks, chain. */
+    String describe();
 }

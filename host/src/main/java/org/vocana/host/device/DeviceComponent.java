@@ -142,6 +142,19 @@ public final class DeviceComponent implements Device {
     }
 
     @Override
+    public String chain() {
+        return DeviceSettings.of(config).chain();
+    }
+
+    @Override
+    public String describe() {
+        DeviceSettings s = DeviceSettings.of(config);
+        return s.id() + "  " + s.sampleRate() + " Hz, " + s.channels() + " ch, " + s.ioFrames() + "-frame blocks, latency "
+                + player.latencyFrames() + " frames, " + engine.blocks() + " blocks, " + region.file() + ", chain "
+                + (s.chain().isEmpty() ? "(empty)" : s.chain());
+    }
+
+    @Override
     public String toString() {
         return Objects.toString(region);
     }
