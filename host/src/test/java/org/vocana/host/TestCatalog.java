@@ -21,13 +21,35 @@ public final class TestCatalog implements EffectCatalog {
 
     private final Map<String, Supplier<Effect>> factories = new LinkedHashMap<>();
     private final Map<String, EffectDescriptor> descriptors = new LinkedHashMap<>();
-    public int live;
+    public volatile int live;
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public TestCatalog add(Supplier<Effect> factory) {
+    public synchronized TestCatalog add(Supplier<Effect> factory) {
         EffectDescriptor d = factory.get().descriptor();
         factories.put(d.id(), factory);
         descriptors.put(d.id(), d);
+        listeners.forEach(Runnable::run);
         return this;
+    }
+
+    /** Uninstalls an effect (instances in use stay usable), as when its bundle is removed. */
+    public TestCatalog remove(String id) {
+        synchronized (this) {
+            factories.remove(id);
+            descriptors.remove(id);
+        }
+        listeners.forEach(Runnable::run);
+        return this;
+    }
+
+    @Override
+    public void addListener(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(Runnable listener) {
+        listeners.remove(listener);
     }
 
     /** The built-in effects. */
@@ -39,24 +61,28 @@ public final class TestCatalog implements EffectCatalog {
     }
 
     @Override
-    public List<EffectDescriptor> descriptors() {
+    public synchronized List<EffectDescriptor> descriptors() {
         List<EffectDescriptor> list = new ArrayList<>(descriptors.values());
         list.sort(Comparator.comparing(EffectDescriptor::id));
         return list;
     }
 
     @Override
-    public Optional<EffectInstance> create(String id) {
+    public synchronized Optional<EffectInstance> create(String id) {
         Supplier<Effect> f = factories.get(id);
         if (f == null) {
             return Optional.empty();
         }
         live++;
-        return Optional.of(new EffectInstance(f.get(), () -> live--));
+        return Optional.of(new EffectInstance(f.get(), this::released));
+    }
+
+    private synchronized void released() {
+        live--;
     }
 
     @Override
-    public boolean await(List<String> ids, Duration timeout) {
+    public synchronized boolean await(List<String> ids, Duration timeout) {
         return descriptors.keySet().containsAll(ids);
     }
 }

@@ -29,7 +29,7 @@ public final class ChainResolver {
     }
 
     /** A slot whose ids and values were checked: the descriptor and values by parameter index. */
-    public record ResolvedSlot(EffectDescriptor descriptor, double[] values) {
+    public record ResolvedSlot(EffectDescriptor descriptor, double[] values, boolean bypass, boolean optional) {
     }
 
     /** Checks the spec against the installed effects without creating instances. */
@@ -54,7 +54,7 @@ public final class ChainResolver {
                 }
                 values[index] = parseValue(d, d.parameters().get(index), e.getValue());
             }
-            resolved.add(new ResolvedSlot(d, values));
+            resolved.add(new ResolvedSlot(d, values, slot.bypass(), slot.optional()));
         }
         return resolved;
     }
@@ -72,6 +72,7 @@ public final class ChainResolver {
                 EffectInstance instance = catalog.create(id)
                         .orElseThrow(() -> new ChainSpecException("effect '" + id + "' was uninstalled while building the chain"));
                 instances.add(instance);
+                instance.flags(slot.bypass(), slot.optional());
                 for (int i = 0; i < slot.values().length; i++) {
                     instance.effect().setParameter(i, slot.values()[i]);
                 }

@@ -10,26 +10,45 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A chain written as text: {@code id[:param=value[:param=value...]]} joined by commas, e.g.
- * {@code highpass:cutoffHz=80,gain:gainDb=6,limiter:ceilingDb=-1}. Parsing checks only the
- * syntax; {@link ChainResolver} checks ids, parameters and values against installed effects.
+ * A chain written as text: {@code id[:param=value...][:bypass][:optional]} joined by commas, e.g.
+ * {@code highpass:cutoffHz=80,gain:gainDb=6:optional,limiter:ceilingDb=-1}. The flags are the
+ * host's: {@code bypass} keeps the effect in the chain but does not run it; {@code optional} lets
+ * the engine bypass it while the device is overloaded. Parsing checks only the syntax;
+ * {@link ChainResolver} checks ids, parameters and values against installed effects.
  *
  * @param slots the effects in processing order
  */
 public record ChainSpec(List<Slot> slots) {
 
     /** Syntax reminder used in every syntax error. */
-    public static final String SYNTAX = "id[:param=value...] joined by commas, e.g. highpass:cutoffHz=80,gain:gainDb=6";
+    public static final String SYNTAX = "id[:param=value...][:bypass][:optional] joined by commas, e.g. highpass:cutoffHz=80,gain:gainDb=6";
 
     private static final Pattern EFFECT_ID = Pattern.compile("[a-z][a-z0-9-]*");
     private static final Pattern PARAM_ID = Pattern.compile("[a-zA-Z][a-zA-Z0-9]*");
 
     /**
-     * One slot: an effect id and the parameter values given for it (as written, in order).
+     * One slot: an effect id, the parameter values given for it (as written, in order) and the
+     * host's flags.
      */
-    public record Slot(String effectId, Map<String, String> parameters) {
+    public record Slot(String effectId, Map<String, String> parameters, boolean bypass, boolean optional) {
         public Slot {
             parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        }
+
+        public Slot(String effectId, Map<String, String> parameters) {
+            this(effectId, parameters, false, false);
+        }
+
+        /** This slot with {@code name} set to {@code value} (added at the end if new). */
+        public Slot with(String name, String value) {
+            Map<String, String> p = new LinkedHashMap<>(parameters);
+            p.put(name, value);
+            return new Slot(effectId, p, bypass, optional);
+        }
+
+        /** This slot with the bypass flag set or cleared. */
+        public Slot bypassed(boolean on) {
+            return new Slot(effectId, parameters, on, optional);
         }
     }
 
@@ -57,24 +76,34 @@ public record ChainSpec(List<Slot> slots) {
                         + "' is not an effect id (lower-case letters, digits, '-'); expected " + SYNTAX);
             }
             Map<String, String> params = new LinkedHashMap<>();
+            boolean bypass = false;
+            boolean optional = false;
             for (int f = 1; f < fields.length; f++) {
                 String assignment = fields[f].strip();
+                if (assignment.equals("bypass") || assignment.equals("optional")) {
+                    if (assignment.equals("bypass") ? bypass : optional) {
+                        throw new ChainSpecException("chain spec at '" + part + "': flag '" + assignment + "' is given twice");
+                    }
+                    bypass |= assignment.equals("bypass");
+                    optional |= assignment.equals("optional");
+                    continue;
+                }
                 int eq = assignment.indexOf('=');
                 if (eq <= 0 || eq == assignment.length() - 1) {
                     throw new ChainSpecException("malformed chain spec at '" + part + "': '" + assignment
-                            + "' is not param=value; expected " + SYNTAX);
+                            + "' is not param=value or a flag (bypass, optional); expected " + SYNTAX);
                 }
                 String name = assignment.substring(0, eq).strip();
                 String value = assignment.substring(eq + 1).strip();
                 if (!PARAM_ID.matcher(name).matches() || value.isEmpty()) {
                     throw new ChainSpecException("malformed chain spec at '" + part + "': '" + assignment
-                            + "' is not param=value; expected " + SYNTAX);
+                            + "' is not param=value or a flag (bypass, optional); expected " + SYNTAX);
                 }
                 if (params.putIfAbsent(name, value) != null) {
                     throw new ChainSpecException("chain spec at '" + part + "': parameter '" + name + "' is given twice");
                 }
             }
-            slots.add(new Slot(id, params));
+            slots.add(new Slot(id, params, bypass, optional));
         }
         return new ChainSpec(slots);
     }
@@ -89,6 +118,12 @@ public record ChainSpec(List<Slot> slots) {
             }
             sb.append(s.effectId());
             s.parameters().forEach((k, v) -> sb.append(':').append(k).append('=').append(v));
+            if (s.bypass()) {
+                sb.append(":bypass");
+            }
+            if (s.optional()) {
+                sb.append(":optional");
+            }
         }
         return sb.toString();
     }

@@ -3,6 +3,10 @@
  */
 package org.vocana.host.cli;
 
+import org.vocana.host.control.ControlClient;
+import org.vocana.host.control.ControlProtocol;
+import org.vocana.host.device.DeviceHost;
+import org.vocana.host.ring.RegionException;
 import java.util.Hashtable;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -46,7 +50,8 @@ public final class CommandLineRunner {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("main.thread", Boolean.TRUE);
         String version = context.getBundle().getVersion().toString();
-        registration = context.registerService(Callable.class, new Main(args, catalog, configurationAdmin, version, stopping), props);
+        registration = context.registerService(Callable.class,
+                new Main(args, catalog, configurationAdmin, version, stopping, context), props);
         // Ctrl-C or SIGTERM: stop the framework in order, so devices withdraw and remove their regions
         Framework framework = (Framework) context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         shutdownHook = Thread.ofPlatform().name("vocana-shutdown").unstarted(() -> {
@@ -82,19 +87,51 @@ public final class CommandLineRunner {
         private final ConfigurationAdmin configurationAdmin;
         private final String version;
         private final CountDownLatch stopping;
+        private final BundleContext context;
 
         Main(String[] args, EffectCatalog catalog, ConfigurationAdmin configurationAdmin, String version,
-             CountDownLatch stopping) {
+             CountDownLatch stopping, BundleContext context) {
             this.args = args.clone();
             this.catalog = catalog;
             this.configurationAdmin = configurationAdmin;
             this.version = version;
             this.stopping = stopping;
+            this.context = context;
+        }
+
+        /**
+         * {@code run} and {@code shell} host devices: unless another host answers on the control
+         * socket, registers the {@link DeviceHost} marker that lets devices start. Returns an exit
+         * code to stop with, or -1 to go on.
+         */
+        private int becomeDeviceHost() {
+            boolean hosting = args.length > 0 && ("run".equals(args[0]) || "shell".equals(args[0]))
+                    && !java.util.Arrays.asList(args).contains("--help") && !java.util.Arrays.asList(args).contains("-h");
+            if (!hosting) {
+                return -1;
+            }
+            try {
+                java.nio.file.Path socket = ControlProtocol.socketPath();
+                if (ControlClient.answers(socket)) {
+                    System.err.println("vocana " + args[0] + ": another Vocana host is running (it answers on " + socket
+                            + "); stop it first, or control it with './vocana devices', './vocana chain ...'");
+                    return 1;
+                }
+            } catch (RegionException e) {
+                System.err.println("vocana " + args[0] + ": " + e.getMessage());
+                return 1;
+            }
+            context.registerService(DeviceHost.class, new DeviceHost() { }, null);
+            return -1;
         }
 
         @Override
         public Integer call() {
             int code;
+            int refused = becomeDeviceHost();
+            if (refused >= 0) {
+                return refused;
+            }
             try {
                 code = VocanaCommand.run(args, catalog, configurationAdmin, version, stopping, System.out, System.err);
             } catch (LinkageError e) {

@@ -41,6 +41,14 @@ public final class VocanaCommand implements Runnable {
         cl.addSubcommand("demo", new DemoCommand(catalog, out, err));
         cl.addSubcommand("run", new RunCommand(frameworkStopping, configurationAdmin, err));
         cl.addSubcommand("shell", new ShellCommand(frameworkStopping));
+        for (String usage : org.vocana.host.control.Control.USAGE) {
+            String name = usage.substring(0, usage.indexOf(' '));
+            CommandLine sub = new CommandLine(new RemoteCommand(name, out, err));
+            sub.getCommandSpec().usageMessage()
+                    .customSynopsis("vocana " + usage.replaceAll("\\s{2,}.*", ""))
+                    .description(usage.replaceAll("^.*?\\s{2,}", "") + " (on the running host)");
+            cl.addSubcommand(name, sub);
+        }
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((e, a) -> {

@@ -3,6 +3,8 @@
  */
 package org.vocana.host.device;
 
+import org.vocana.host.chain.ChainSpec;
+
 /** A running virtual device (a service, one per device configuration). */
 public interface Device {
 
@@ -17,6 +19,15 @@ public interface Device {
 
     /** The chain spec in use (empty: pass-through). */
     String chain();
+
+    /** The chain in use (null: pass-through). */
+    ChainSpec spec();
+
+    /** Figures since the device started. */
+    DeviceStats stats();
+
+    /** Lets the effect at 0-based chain position {@code index}, disabled after repeated faults, run again. */
+    void enable(int index);
 
     /** One line: id, format, region file, latency, blocks, chain. */
     String describe();

@@ -32,4 +32,10 @@ public @interface DeviceConfig {
 
     /** Crossfade length for chain changes, in milliseconds (1-100). */
     double fadeMs() default 10;
+
+    /**
+     * How long the audio thread may stay inside one block before the watchdog replaces it, in
+     * milliseconds (50-900; the device side plays silence after 1 s without a heartbeat).
+     */
+    int watchdogMs() default 300;
 }

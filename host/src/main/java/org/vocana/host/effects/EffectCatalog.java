@@ -27,4 +27,12 @@ public interface EffectCatalog {
      * arrive a moment after start-up). Returns true if all are installed.
      */
     boolean await(List<String> ids, Duration timeout) throws InterruptedException;
+
+    /**
+     * Calls {@code listener} after an effect was installed or removed (on the thread that changed
+     * the catalog; keep it short). An effect being removed is still usable while listeners run.
+     */
+    void addListener(Runnable listener);
+
+    void removeListener(Runnable listener);
 }

@@ -31,6 +31,7 @@ public final class OsgiEffectCatalog implements EffectCatalog {
 
     private final Map<String, Entry> byId = new ConcurrentHashMap<>();
     private final Object changed = new Object();
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Reference(service = Effect.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
@@ -55,10 +56,33 @@ public final class OsgiEffectCatalog implements EffectCatalog {
         synchronized (changed) {
             changed.notifyAll();
         }
+        notifyListeners();
     }
 
     void removeEffect(ComponentServiceObjects<Effect> objects) {
-        byId.values().removeIf(e -> e.objects() == objects);
+        if (byId.values().removeIf(e -> e.objects() == objects)) {
+            notifyListeners();
+        }
+    }
+
+    private void notifyListeners() {
+        for (Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                System.err.println("vocana: effect catalog listener failed: " + e);
+            }
+        }
+    }
+
+    @Override
+    public void addListener(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(Runnable listener) {
+        listeners.remove(listener);
     }
 
     @Override

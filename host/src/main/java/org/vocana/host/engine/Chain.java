@@ -20,6 +20,9 @@ public final class Chain implements AutoCloseable {
     private final int channels;
     private final int maxFrames;
     private final int latencyFrames;
+    /** The slot whose effect runs now, or -1 (for the watchdog). */
+    private volatile int active = -1;
+    private boolean shed;
 
     private Chain(EffectInstance[] instances, int channels, int maxFrames, FaultPolicy policy, FaultLog faults) {
         this.instances = instances;
@@ -28,7 +31,8 @@ public final class Chain implements AutoCloseable {
         int latency = 0;
         for (int i = 0; i < instances.length; i++) {
             Effect effect = instances[i].effect();
-            slots[i] = new Slot(effect, i, channels, maxFrames, policy, faults);
+            slots[i] = new Slot(effect, i, channels, maxFrames, instances[i].optional(), policy, faults);
+            slots[i].bypass(instances[i].bypassed());
             latency += effect.latencyFrames();
         }
         this.channels = channels;
@@ -76,9 +80,55 @@ public final class Chain implements AutoCloseable {
      * Thread: audio thread. No allocation, no lock.
      */
     public void process(float[][] buffers, int frames) {
-        for (Slot slot : slots) {
-            slot.process(buffers, frames);
+        Slot[] s = slots;
+        for (int i = 0; i < s.length; i++) {
+            active = i;
+            s[i].process(buffers, frames, shed);
         }
+        active = -1;
+    }
+
+    /**
+     * While {@code on}, effects marked optional are bypassed (with a fade) to save time.
+     * Thread: audio thread.
+     */
+    void shed(boolean on) {
+        shed = on;
+    }
+
+    /** The position of the effect running now, or -1 between effects. Thread: any. */
+    public int activeSlot() {
+        return active;
+    }
+
+    /** The effect at {@code index}. */
+    public Effect effect(int index) {
+        return slots[index].effect();
+    }
+
+    /** Bypasses the effect at {@code index} with a fade, or fades it back in. Thread: any. */
+    public void bypass(int index, boolean on) {
+        slots[index].bypass(on);
+    }
+
+    /** True if the effect at {@code index} may be shed under overload. */
+    public boolean optional(int index) {
+        return slots[index].optional();
+    }
+
+    /** Faults of the effect at {@code index} in this chain. Thread: any. */
+    public int faults(int index) {
+        return slots[index].faults();
+    }
+
+    /** True if the effect at {@code index} is disabled after repeated faults. Thread: any (snapshot). */
+    public boolean disabled(int index) {
+        return slots[index].disabled();
+    }
+
+    /** The effect's processing times at {@code index}. Thread: one control thread reads. */
+    public TimeSummary time(int index) {
+        return slots[index].time().summary();
     }
 
     /** Where this chain reports misbehaving effects. */

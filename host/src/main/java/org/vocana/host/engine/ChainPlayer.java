@@ -29,8 +29,9 @@ public final class ChainPlayer {
     private final AtomicReference<Object> clear = new AtomicReference<>();
     private final float[][] old;
 
-    private Chain current;
-    private Chain fading;
+    private volatile Chain current;
+    private volatile Chain fading;
+    private boolean shed;
     private boolean fadingFromDry;
     private int fadePosition;
     private Chain awaitingRetirement;
@@ -78,6 +79,9 @@ public final class ChainPlayer {
     public void process(float[][] buf, int frames) {
         if (fading == null && !fadingFromDry) {
             pickUp();
+        }
+        if (current != null) {
+            current.shed(shed);
         }
         if (fading != null || fadingFromDry) {
             crossfade(buf, frames);
@@ -174,8 +178,33 @@ public final class ChainPlayer {
         return swaps;
     }
 
-    /** The chain the audio thread uses (or will fade to). Thread: audio thread, or tests. */
-    Chain current() {
+    /** While {@code on}, chains bypass their optional effects. Thread: audio thread. */
+    public void shed(boolean on) {
+        shed = on;
+    }
+
+    /** The chain the audio thread uses (or fades to). Thread: any (a snapshot). */
+    public Chain current() {
         return current;
+    }
+
+    /**
+     * The chain and position of the effect the audio thread is running now, or {@code null}
+     * between effects. Thread: any (a snapshot, for the watchdog).
+     */
+    public Running running() {
+        for (Chain c : new Chain[] {fading, current}) {
+            if (c != null) {
+                int slot = c.activeSlot();
+                if (slot >= 0) {
+                    return new Running(c, slot);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** An effect caught running: {@code chain.effect(slot)}. */
+    public record Running(Chain chain, int slot) {
     }
 }

@@ -3,6 +3,7 @@
  */
 package org.vocana.host.engine;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.FromHostWriter;
@@ -14,11 +15,28 @@ import org.vocana.host.ring.ToHostReader;
  * ready it parks for a quarter of a block period (a timed park: no lock, no system call the device
  * side depends on) and keeps the heartbeat going. A partial block that has waited a whole period is
  * processed as it is. Nothing on the loop allocates or locks.
+ *
+ * <p>Visibility: every block's processing time goes to a {@link TimeRecorder}; a block that takes
+ * more than {@value #OVERLOAD_PERCENT} % of the period counts as an overload, and
+ * {@value #OVERLOAD_BLOCKS} in a row make the chain shed its optional effects until blocks have
+ * taken less than half that for a second.
+ *
+ * <p>Watchdog support: while the chain runs, the engine is in the {@code PROCESSING} phase and
+ * {@link #stalledNanos} tells for how long. A control thread that finds it stalled calls
+ * {@link #abandon}: whichever of the two moves first wins, so a thread that comes back late
+ * never touches the rings again, and the control thread may start a new engine on the same
+ * reader and writer.
  */
 public final class DeviceEngine implements AutoCloseable {
 
     /** Heartbeat at least this often even when no audio flows (the device side's stale limit is 1 s). */
     private static final long IDLE_HEARTBEAT_NANOS = 20_000_000L;
+    static final int OVERLOAD_PERCENT = 70;
+    static final int OVERLOAD_BLOCKS = 3;
+
+    private static final int IDLE = 0;
+    private static final int PROCESSING = 1;
+    private static final int ABANDONED = 2;
 
     private final DeviceRegion region;
     private final ToHostReader in;
@@ -29,18 +47,32 @@ public final class DeviceEngine implements AutoCloseable {
     private final long periodNanos;
     private final float[][] buffer;
     private final Thread thread;
+    private final TimeRecorder blockTime = new TimeRecorder(3);
+    private final AtomicInteger phase = new AtomicInteger(IDLE);
     private volatile boolean running = true;
+    private volatile long processingSince;
     private volatile long blocks;
+    private volatile long overloads;
+    private volatile long deadlineMisses;
+    private volatile boolean shedding;
 
     /**
-     * Starts the audio thread.
+     * Starts the audio thread on the region's reader and writer.
      *
      * @param block frames per block: the device's IO buffer size
      */
     public DeviceEngine(DeviceRegion region, ChainPlayer player, int block) {
+        this(region, region.toHostReader(), region.fromHostWriter(), player, block);
+    }
+
+    /**
+     * Starts the audio thread on a reader and writer taken from {@code region} (a new engine
+     * after an {@link #abandon}ed one keeps them).
+     */
+    public DeviceEngine(DeviceRegion region, ToHostReader in, FromHostWriter out, ChainPlayer player, int block) {
         this.region = region;
-        this.in = region.toHostReader();
-        this.out = region.fromHostWriter();
+        this.in = in;
+        this.out = out;
         this.player = player;
         this.block = block;
         this.periodNanos = (long) (1e9 * block / region.sampleRate());
@@ -54,6 +86,12 @@ public final class DeviceEngine implements AutoCloseable {
     private void loop() {
         long lastBeat = 0;
         long partialSince = 0;
+        long overloadLimit = periodNanos * OVERLOAD_PERCENT / 100;
+        long relaxLimit = overloadLimit / 2;
+        long relaxBlocks = Math.max(1, 1_000_000_000L / Math.max(1, periodNanos));
+        int overloadStreak = 0;
+        long calmStreak = 0;
+        boolean shed = false;
         while (running) {
             int available = in.available();
             long now = System.nanoTime();
@@ -72,10 +110,35 @@ public final class DeviceEngine implements AutoCloseable {
             if (frames > 0) {
                 partialSince = 0;
                 in.read(buffer, frames);
+                processingSince = now;
+                phase.set(PROCESSING);
+                player.shed(shed);
                 player.process(buffer, frames);
+                if (!phase.compareAndSet(PROCESSING, IDLE)) {
+                    return; // abandoned by the watchdog: another engine owns the rings now
+                }
                 out.write(buffer, frames);
                 region.heartbeat();
-                lastBeat = now;
+                long end = System.nanoTime();
+                long took = end - now;
+                blockTime.record(took);
+                if (took > periodNanos) {
+                    deadlineMisses++;
+                }
+                if (took > overloadLimit) {
+                    calmStreak = 0;
+                    if (++overloadStreak == OVERLOAD_BLOCKS) {
+                        overloads++;
+                        shed = true;
+                    }
+                } else {
+                    overloadStreak = 0;
+                    if (shed && took < relaxLimit && ++calmStreak >= relaxBlocks) {
+                        shed = false;
+                    }
+                }
+                shedding = shed;
+                lastBeat = end;
                 blocks++;
                 continue;
             }
@@ -85,6 +148,36 @@ public final class DeviceEngine implements AutoCloseable {
             }
             LockSupport.parkNanos(parkNanos);
         }
+    }
+
+    /**
+     * How long the chain has been running on the current block, or 0 when the audio thread is
+     * not inside the chain. Thread: any.
+     */
+    public long stalledNanos() {
+        if (phase.get() != PROCESSING) {
+            return 0;
+        }
+        return Math.max(0, System.nanoTime() - processingSince);
+    }
+
+    /**
+     * Gives up on an audio thread that is stuck in the chain: if it is still inside, it will
+     * never touch the rings again when (if ever) it returns. Returns true if the engine was
+     * abandoned, false if the block finished first. The player and its chains stay with the lost
+     * thread: do not close them. Thread: control thread.
+     */
+    public boolean abandon() {
+        if (phase.compareAndSet(PROCESSING, ABANDONED)) {
+            running = false;
+            return true;
+        }
+        return false;
+    }
+
+    /** True once {@link #abandon} succeeded. */
+    public boolean abandoned() {
+        return phase.get() == ABANDONED;
     }
 
     /** The audio thread's id (for per-thread measurements). */
@@ -97,6 +190,31 @@ public final class DeviceEngine implements AutoCloseable {
         return blocks;
     }
 
+    /** Blocks that took longer than the period. Thread: any. */
+    public long deadlineMisses() {
+        return deadlineMisses;
+    }
+
+    /** Times the engine started shedding optional effects. Thread: any. */
+    public long overloads() {
+        return overloads;
+    }
+
+    /** True while optional effects are shed. Thread: any. */
+    public boolean shedding() {
+        return shedding;
+    }
+
+    /** Processing time per block (the whole chain). Thread: one control thread. */
+    public TimeSummary blockTime() {
+        return blockTime.summary();
+    }
+
+    /** The block period in nanoseconds. */
+    public long periodNanos() {
+        return periodNanos;
+    }
+
     public ChainPlayer player() {
         return player;
     }
@@ -105,9 +223,26 @@ public final class DeviceEngine implements AutoCloseable {
         return region;
     }
 
-    /** Stops the audio thread and waits for it (the region and the player stay open). Thread: control thread. */
+    public ToHostReader reader() {
+        return in;
+    }
+
+    public FromHostWriter writer() {
+        return out;
+    }
+
+    /**
+     * Stops the audio thread and waits for it up to 2 s (the region and the player stay open).
+     * Returns false if the thread did not stop (stuck in an effect): then its player must not be
+     * closed. Thread: control thread.
+     */
     @Override
     public void close() {
+        stop();
+    }
+
+    /** As {@link #close()}, telling whether the thread stopped. */
+    public boolean stop() {
         running = false;
         LockSupport.unpark(thread);
         try {
@@ -115,5 +250,6 @@ public final class DeviceEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return !thread.isAlive();
     }
 }

@@ -11,7 +11,9 @@ import org.vocana.sdk.Effect;
  * any moment: at once when the effect throws or outputs NaN/infinity (its output is unusable), with
  * a fade when it is too slow. A bypassed effect is reset and faded back in after a cool-down,
  * until it has faulted {@link FaultPolicy#maxFaults()} times; then it stays bypassed until
- * {@link #enable()}. Audio-thread state; owned by one audio thread. No allocation in
+ * {@link #enable()}. A slot is also bypassed, with a fade, on request ({@link #bypass}) and, if
+ * it is optional, while the engine sheds load; a bypassed effect is not run, and is reset before
+ * it fades back in. Audio-thread state; owned by one audio thread. No allocation in
  * {@link #process}.
  */
 final class Slot {
@@ -27,6 +29,8 @@ final class Slot {
     private final FaultPolicy policy;
     private final FaultLog log;
     private final float[][] dry;
+    private final boolean optional;
+    private final TimeRecorder time = new TimeRecorder(2);
 
     /** Wet amount: 1 = the effect's output, 0 = bypassed. */
     private float wet = 1f;
@@ -36,9 +40,15 @@ final class Slot {
     private int faults;
     private int slowStreak;
     private long coolingLeft;
+    /** A fade to 0 caused by a fault (too slow); ends in cool-down, not in rest. */
+    private boolean faultFade;
+    /** Bypassed on request or shed: the effect is not run. */
+    private boolean resting;
     private volatile boolean enableRequested;
+    private volatile boolean bypassRequested;
+    private volatile int faultCount;
 
-    Slot(Effect effect, int index, int channels, int maxFrames, FaultPolicy policy, FaultLog log) {
+    Slot(Effect effect, int index, int channels, int maxFrames, boolean optional, FaultPolicy policy, FaultLog log) {
         this.effect = effect;
         this.effectId = effect.descriptor().id();
         this.index = index;
@@ -46,15 +56,16 @@ final class Slot {
         this.policy = policy;
         this.log = log;
         this.dry = new float[channels][maxFrames];
+        this.optional = optional;
     }
 
     Effect effect() {
         return effect;
     }
 
-    /** Faults so far. */
+    /** Faults so far. Thread: any. */
     int faults() {
-        return faults;
+        return faultCount;
     }
 
     /** True while the effect is bypassed or fading out. */
@@ -62,27 +73,73 @@ final class Slot {
         return state != RUNNING || wetTarget == 0f;
     }
 
+    /** True if the effect stays bypassed after repeated faults until {@link #enable()}d. Thread: any (racy snapshot). */
+    boolean disabled() {
+        return state == DISABLED;
+    }
+
+    boolean optional() {
+        return optional;
+    }
+
+    /** Bypasses the effect with a fade ({@code true}) or fades it back in. Thread: any. */
+    void bypass(boolean on) {
+        bypassRequested = on;
+    }
+
+    /** True if bypass was requested. Thread: any. */
+    boolean bypassRequested() {
+        return bypassRequested;
+    }
+
+    /** The effect's processing times. */
+    TimeRecorder time() {
+        return time;
+    }
+
     /** Lets a disabled effect run again (fault count cleared). Thread: any. */
     void enable() {
         enableRequested = true;
     }
 
-    void process(float[][] buf, int frames) {
+    /**
+     * Runs the effect over the block in place, or bypasses it.
+     *
+     * @param shed true while the engine is overloaded: an optional effect is bypassed
+     */
+    void process(float[][] buf, int frames, boolean shed) {
         if (enableRequested) {
             enableRequested = false;
             if (state != RUNNING) {
                 faults = 0;
+                faultCount = 0;
                 coolingLeft = 0;
                 state = COOLING;
             }
         }
+        boolean off = bypassRequested || (optional && shed);
         if (state != RUNNING) {
             if (state == DISABLED || (coolingLeft -= frames) > 0) {
                 return;
             }
-            effect.reset();
             state = RUNNING;
+            resting = true;
+        }
+        if (off) {
+            if (resting) {
+                return;
+            }
+            if (wetTarget != 0f || faultFade) {
+                faultFade = false;
+                fadeTo(0f);
+            }
+        } else if (resting) {
+            resting = false;
+            effect.reset();
             slowStreak = 0;
+            wet = 0f;
+            fadeTo(1f);
+        } else if (wetTarget == 0f && !faultFade) {
             fadeTo(1f);
         }
         for (int c = 0; c < channels; c++) {
@@ -97,6 +154,7 @@ final class Slot {
             return;
         }
         long elapsed = System.nanoTime() - start;
+        time.record(elapsed);
         if (!finite(buf, frames)) {
             restoreDry(buf, frames);
             fault(FaultLog.Reason.NON_FINITE);
@@ -105,8 +163,10 @@ final class Slot {
         if (elapsed > policy.budgetNanos() && wetTarget != 0f) {
             if (++slowStreak >= policy.slowBlocks()) {
                 faults++;
+                faultCount = faults;
                 boolean disable = faults >= policy.maxFaults();
                 log.report(index, effectId, FaultLog.Reason.TOO_SLOW, faults, disable);
+                faultFade = true;
                 fadeTo(0f);
             }
         } else {
@@ -132,7 +192,12 @@ final class Slot {
         }
         wet = w;
         if (w == 0f && wetTarget == 0f) {
-            enterCooldown();
+            if (faultFade) {
+                faultFade = false;
+                enterCooldown();
+            } else {
+                resting = true;
+            }
         }
     }
 
@@ -143,6 +208,8 @@ final class Slot {
 
     private void fault(FaultLog.Reason reason) {
         faults++;
+        faultCount = faults;
+        faultFade = false;
         boolean disable = faults >= policy.maxFaults();
         log.report(index, effectId, reason, faults, disable);
         wet = 0f;

@@ -4,98 +4,88 @@
 package org.vocana.host.shell;
 
 import java.io.IOException;
-import java.util.Comparator;
-import java.util.Dictionary;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.vocana.host.chain.ChainResolver;
-import org.vocana.host.chain.ChainSpec;
-import org.vocana.host.device.Device;
-import org.vocana.host.device.DeviceConfig;
-import org.vocana.host.effects.EffectCatalog;
+import org.vocana.host.control.Control;
 
 /**
- * Gogo commands: {@code vocana:devices} lists the running devices; {@code vocana:chain ID} shows a
- * device's chain and {@code vocana:chain ID SPEC} changes it. A change goes through the device's
- * configuration (one mechanism for files, shell and CLI); it lasts until the host restarts unless
- * the device's file in the watched folder is edited too.
+ * Gogo commands in scope {@code vocana}, the same as the CLI's control commands (see
+ * {@link Control}): {@code vocana:devices}, {@code vocana:chain ID [SPEC|none]},
+ * {@code vocana:insert}, {@code vocana:remove}, {@code vocana:move}, {@code vocana:bypass},
+ * {@code vocana:set}, {@code vocana:enable}, {@code vocana:presets}, {@code vocana:preset},
+ * {@code vocana:stats}. A change lasts until the host restarts unless the device's file in the
+ * watched folder is edited too.
  */
 @Component(service = DeviceCommands.class, property = {"osgi.command.scope=vocana",
-    "osgi.command.function=devices", "osgi.command.function=chain"})
+    "osgi.command.function=devices", "osgi.command.function=chain", "osgi.command.function=insert",
+    "osgi.command.function=remove", "osgi.command.function=move", "osgi.command.function=bypass",
+    "osgi.command.function=set", "osgi.command.function=enable", "osgi.command.function=presets",
+    "osgi.command.function=preset", "osgi.command.function=stats"})
 public final class DeviceCommands {
 
-    private final ConfigurationAdmin configurationAdmin;
-    private final EffectCatalog catalog;
-    private final List<Device> devices = new CopyOnWriteArrayList<>();
+    private final Control control;
 
-    @org.osgi.service.component.annotations.Activate
-    public DeviceCommands(@Reference ConfigurationAdmin configurationAdmin, @Reference EffectCatalog catalog) {
-        this.configurationAdmin = configurationAdmin;
-        this.catalog = catalog;
+    @Activate
+    public DeviceCommands(@Reference Control control) {
+        this.control = control;
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addDevice(Device device) {
-        devices.add(device);
-    }
-
-    void removeDevice(Device device) {
-        devices.remove(device);
-    }
-
-    /** {@code vocana:devices}: one line per running device. */
     public String devices() {
-        if (devices.isEmpty()) {
-            return "no devices are running";
-        }
-        return devices.stream().sorted(Comparator.comparing(Device::id)).map(Device::describe)
-                .collect(Collectors.joining("\n"));
+        return control.devices();
     }
 
-    /** {@code vocana:chain ID}: the device's chain spec. */
     public String chain(String id) {
-        String chain = device(id).chain();
-        return chain.isEmpty() ? "(empty: audio passes through)" : chain;
+        return control.chain(id);
     }
 
-    /** {@code vocana:chain ID SPEC}: checks the spec against the installed effects and applies it. */
     public String chain(String id, String spec) throws IOException, InvalidSyntaxException {
-        device(id);
-        String canonical = "none".equals(spec) ? "" : ChainSpec.parse(spec).toString();
-        if (!canonical.isEmpty()) {
-            new ChainResolver(catalog).check(ChainSpec.parse(canonical));
-        }
-        Configuration c = configuration(id);
-        Dictionary<String, Object> props = c.getProperties();
-        props.put("chain", canonical);
-        c.update(props);
-        return id + ": chain " + (canonical.isEmpty() ? "cleared" : "set to " + canonical) + " (crossfaded in)";
+        return control.chain(id, spec);
     }
 
-    private Device device(String id) {
-        return devices.stream().filter(d -> d.id().equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no device '" + id + "'; running: "
-                        + (devices.isEmpty() ? "none"
-                        : devices.stream().map(Device::id).sorted().collect(Collectors.joining(", ")))));
+    public String insert(String id, String position, String effect) throws IOException, InvalidSyntaxException {
+        return control.insert(id, position, effect);
     }
 
-    private Configuration configuration(String id) throws IOException, InvalidSyntaxException {
-        if (!id.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("device id '" + id + "' is not valid");
-        }
-        Configuration[] found = configurationAdmin.listConfigurations(
-                "(&(service.factoryPid=" + DeviceConfig.PID + ")(id=" + id + "))");
-        if (found == null || found.length == 0) {
-            throw new IllegalStateException("device '" + id + "' has no configuration to change");
-        }
-        return found[0];
+    public String remove(String id, String position) throws IOException, InvalidSyntaxException {
+        return control.remove(id, position);
+    }
+
+    public String move(String id, String from, String to) throws IOException, InvalidSyntaxException {
+        return control.move(id, from, to);
+    }
+
+    public String bypass(String id, String position) throws IOException, InvalidSyntaxException {
+        return control.bypass(id, position, "on");
+    }
+
+    public String bypass(String id, String position, String onOff) throws IOException, InvalidSyntaxException {
+        return control.bypass(id, position, onOff);
+    }
+
+    public String set(String id, String position, String... assignments) throws IOException, InvalidSyntaxException {
+        return control.set(id, position, List.of(assignments));
+    }
+
+    public String enable(String id, String position) {
+        return control.enable(id, position);
+    }
+
+    public String presets() {
+        return control.presets();
+    }
+
+    public String preset(String id, String name) throws IOException, InvalidSyntaxException {
+        return control.preset(id, name);
+    }
+
+    public String stats() {
+        return control.stats();
+    }
+
+    public String stats(String id) {
+        return control.stats(id);
     }
 }

@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-package org.vocana.host.shell;
+package org.vocana.host.control;
 
 import java.util.ArrayList;
 import java.util.Dictionary;

@@ -1,0 +1,75 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.device;
+
+import java.util.List;
+import java.util.Locale;
+import org.vocana.host.engine.TimeSummary;
+
+/**
+ * A device's figures since it started.
+ *
+ * @param blocks blocks processed
+ * @param periodNanos the block period
+ * @param blockTime time the chain took per block
+ * @param deadlineMisses blocks that took longer than the period
+ * @param overloads times the engine began shedding optional effects (blocks near the period)
+ * @param shedding true while optional effects are shed
+ * @param toHostOverruns frames the device could not write because the host was behind (times)
+ * @param toHostUnderruns host reads that found fewer frames than asked
+ * @param fromHostOverruns host writes that found the ring full
+ * @param fromHostUnderruns device reads that found no processed audio (the listener heard a gap)
+ * @param latencyFrames the chain's latency
+ * @param faults effect faults reported (including stalls)
+ * @param stalls times the watchdog replaced a stuck audio thread
+ */
+public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary blockTime, long deadlineMisses,
+                          long overloads, boolean shedding, long toHostOverruns, long toHostUnderruns,
+                          long fromHostOverruns, long fromHostUnderruns, int latencyFrames, long faults, long stalls,
+                          List<EffectStats> effects) {
+
+    /**
+     * One slot of the configured chain.
+     *
+     * @param position 1-based
+     * @param installed false if the effect is not installed (left out of the running chain)
+     */
+    public record EffectStats(int position, String id, boolean installed, TimeSummary time, int faults, boolean bypassed,
+                              boolean disabled, boolean optional) {
+    }
+
+    /** Several lines for people. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(id).append(": ").append(blocks).append(" blocks, block time ").append(blockTime.describe("blocks"))
+                .append(" of a ").append(TimeSummary.micros(periodNanos)).append(" period\n");
+        sb.append("  deadline misses ").append(deadlineMisses).append(", overloads ").append(overloads)
+                .append(shedding ? " (shedding optional effects now)" : "").append(", stalls ").append(stalls)
+                .append(", faults ").append(faults).append('\n');
+        sb.append("  to host: device overruns ").append(toHostOverruns).append(", host underruns ").append(toHostUnderruns)
+                .append("; from host: host overruns ").append(fromHostOverruns).append(", device underruns ")
+                .append(fromHostUnderruns).append('\n');
+        sb.append("  chain latency ").append(latencyFrames).append(" frames");
+        for (EffectStats e : effects) {
+            sb.append(String.format(Locale.ROOT, "%n  %d %-12s ", e.position(), e.id()));
+            if (!e.installed()) {
+                sb.append("not installed (left out)");
+                continue;
+            }
+            sb.append("p99 ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().p99()))
+                    .append(", max ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().max()))
+                    .append(", faults ").append(e.faults());
+            if (e.bypassed()) {
+                sb.append(", bypassed");
+            }
+            if (e.disabled()) {
+                sb.append(", disabled (vocana:enable)");
+            }
+            if (e.optional()) {
+                sb.append(", optional");
+            }
+        }
+        return sb.toString();
+    }
+}
