@@ -327,7 +327,7 @@ public final class DeviceRuntime implements AutoCloseable {
                     engine.deadlineMisses(), engine.overloads(), engine.shedding(),
                     engine.reader().deviceOverruns(), engine.reader().underruns(),
                     engine.writer().overruns(), engine.writer().deviceUnderruns(),
-                    player.latencyFrames(), faultCount, stalls, effects);
+                    live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects);
         });
     }
 
@@ -348,9 +348,9 @@ public final class DeviceRuntime implements AutoCloseable {
         return engine.blocks();
     }
 
-    /** Latency of the running chain in frames. Thread: any. */
+    /** Latency of the device's chain in frames (the audio thread takes it up at its next block). Thread: any. */
     public int latencyFrames() {
-        return player.latencyFrames();
+        return call(() -> live == null ? 0 : live.latencyFrames());
     }
 
     /** The current engine (tests). */

@@ -190,4 +190,92 @@ class DeviceIT {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("sequence_errors 0"), out);
     }
+
+    /** Runs {@code vocana ARGS} (a one-shot command against the running host); returns exit code and output. */
+    private String[] cli(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("vocana.java", "java"),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Dgosh.args=--nointeractive", "-Dfelix.fileinstall.dir=" + dir.resolve("cli-load"),
+                "-jar", System.getProperty("vocana.jar")));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("XDG_RUNTIME_DIR", runtimeDir().toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new String[] {String.valueOf(p.exitValue()), out};
+    }
+
+    @Test
+    void theCliControlsTheRunningHostThroughItsControlSocket() throws Exception {
+        writeConfig("highpass,gain:gainDb=-6,limiter");
+        startHost();
+        Path region = regions().resolve("it.vreg");
+        assertTrue(await(() -> Files.exists(region), 15_000), "region created; host log: " + hostLog());
+        assertTrue(await(() -> Files.exists(regions().resolve("control.sock")), 5_000), "control socket; " + hostLog());
+
+        String[] devices = cli("devices");
+        assertEquals("0", devices[0], devices[1]);
+        assertTrue(devices[1].startsWith("it  48000 Hz, 2 ch, 128-frame blocks, latency 96 frames"), devices[1]);
+
+        assertEquals("0", cli("set", "it", "gain", "gainDb=3")[0]);
+        assertTrue(await(() -> {
+            try {
+                return cli("chain", "it")[1].equals("highpass,gain:gainDb=3,limiter");
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }, 5_000), "the edit reached the device");
+
+        String[] bad = cli("remove", "it", "9");
+        assertEquals("2", bad[0]);
+        assertEquals("vocana remove: position '9' is out of range: accepted 1..3", bad[1]);
+
+        // presets: the built-in voice preset; a preset bundle dropped into load/ adds its own
+        assertTrue(cli("presets")[1].startsWith("voice "), "built-in preset");
+        Path studio = Path.of(System.getProperty("vocana.bundles"), "preset-studio", "target",
+                "vocana-preset-studio-" + System.getProperty("vocana.version") + ".jar");
+        Files.copy(studio, dir.resolve("load/studio.jar"));
+        assertTrue(await(() -> {
+            try {
+                return cli("presets")[1].contains("broadcast ");
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }, 10_000), "presets of the dropped bundle; host log: " + hostLog());
+        String[] applied = cli("preset", "it", "broadcast");
+        assertEquals("0", applied[0], applied[1]);
+        assertTrue(await(() -> {
+            try {
+                return cli("chain", "it")[1].equals("highpass:cutoffHz=100:order=4,gain:gainDb=8,limiter:ceilingDb=-2");
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }, 5_000), "preset applied");
+        Files.delete(dir.resolve("load/studio.jar"));
+        assertTrue(await(() -> {
+            try {
+                return !cli("presets")[1].contains("broadcast");
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }, 10_000), "presets gone with their bundle");
+
+        Map<String, Long> seq = sim("--tone", "1000:-20", "--seconds", "1");
+        assertEquals(0L, seq.get("exit"), "simulator report " + seq);
+        String[] stats = cli("stats", "it");
+        assertEquals("0", stats[0], stats[1]);
+        assertTrue(stats[1].matches("(?s)it: \\d+ blocks, block time p50 .*device underruns \\d+.*1 highpass .*3 limiter .*"),
+                stats[1]);
+
+        String[] second = cli("run");
+        assertEquals("1", second[0]);
+        assertTrue(second[1].startsWith("vocana run: another Vocana host is running (it answers on "), second[1]);
+
+        host.destroy();
+        assertTrue(host.waitFor(10, TimeUnit.SECONDS));
+        String[] none = cli("devices");
+        assertEquals("1", none[0]);
+        assertTrue(none[1].startsWith("vocana devices: no Vocana host is running (nothing answers on "), none[1]);
+    }
 }
