@@ -3,6 +3,7 @@
  */
 package org.vocana.host.device;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +15,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import javax.management.JMException;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
 import org.vocana.host.effects.EffectCatalog;
@@ -55,6 +59,7 @@ public final class DeviceRuntime implements AutoCloseable {
     private final FaultLog faults = new FaultLog(256);
     private final Runnable catalogListener = this::catalogChanged;
     private final long watchdogNanos;
+    private ObjectName mbeanName;
 
     private ChainPlayer player;
     private DeviceEngine engine;
@@ -104,6 +109,27 @@ public final class DeviceRuntime implements AutoCloseable {
         control.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_MILLIS, HOUSEKEEPING_MILLIS,
                 TimeUnit.MILLISECONDS);
         catalog.addListener(catalogListener);
+        mbeanName = registerMBean();
+    }
+
+    /** The device's JMX name: {@code org.vocana:type=Device,id=ID}. */
+    public static ObjectName objectName(String id) {
+        try {
+            return new ObjectName("org.vocana:type=Device,id=" + id); // ids are [A-Za-z0-9_.-]: no quoting needed
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private ObjectName registerMBean() {
+        ObjectName name = objectName(settings.id());
+        try {
+            ManagementFactory.getPlatformMBeanServer().registerMBean(new DeviceMBean(this), name);
+            return name;
+        } catch (JMException e) {
+            events.accept("no JMX bean (" + e.getMessage() + ")");
+            return null;
+        }
     }
 
     public DeviceSettings settings() {
@@ -386,6 +412,13 @@ public final class DeviceRuntime implements AutoCloseable {
     /** Stops the engine, closes the chains and removes the region. Thread: any but the control thread. */
     @Override
     public void close() {
+        if (mbeanName != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbeanName);
+            } catch (JMException e) {
+                // already gone
+            }
+        }
         catalog.removeListener(catalogListener);
         control.shutdown();
         try {
