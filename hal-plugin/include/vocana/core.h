@@ -121,6 +121,9 @@ uint32_t vocana_ring_read_avail(vocana_ring *r);
 /* Consumer only: drops every frame queued now (e.g. audio written before this
  * consumer attached); returns how many.  IO-thread safe: no lock, no call. */
 uint32_t vocana_ring_discard(vocana_ring *r);
+/* Consumer only: drops up to `frames` queued frames (late audio whose time
+ * has passed); returns how many.  IO-thread safe. */
+uint32_t vocana_ring_skip(vocana_ring *r, uint32_t frames);
 
 /* ------------------------------------------------------------------------
  * Region validation.
@@ -209,6 +212,13 @@ typedef struct vocana_device {
     /* used by IO threads only while inside the open gate */
     vocana_ring to_host;   /* producer view */
     vocana_ring from_host; /* consumer view */
+    /* Frames the host still owes from underruns: the device played silence
+     * in their place, so they are dropped when they arrive and the latency
+     * stays what it was (the device's clock, not the host, sets the time).
+     * Counted only once the host has delivered since attach: before that,
+     * silence is the pipeline filling, not lateness. */
+    uint32_t from_host_late;
+    bool from_host_primed;
     _Atomic uint64_t dropped_detached_frames;
     _Atomic uint64_t silence_detached_frames;
     /* control thread only */

@@ -166,6 +166,8 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
                               info.channels, VOCANA_CONSUMER);
     if (rc == VOCANA_OK) /* what the host wrote before we attached is stale: start at "now" */
         vocana_ring_discard(&dev->from_host);
+    dev->from_host_late = 0;
+    dev->from_host_primed = false;
     if (rc) { /* cannot happen after validation; keep the state consistent anyway */
         dev->last_error = rc;
         return rc;
@@ -238,7 +240,16 @@ uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames)
         atomic_fetch_add_explicit(&dev->silence_detached_frames, frames, memory_order_relaxed);
         return 0;
     }
+    if (dev->from_host_late > 0)
+        dev->from_host_late -= vocana_ring_skip(&dev->from_host, dev->from_host_late);
     uint32_t n = vocana_ring_read(&dev->from_host, out, frames);
+    if (n > 0)
+        dev->from_host_primed = true;
+    if (n < frames && dev->from_host_primed) {
+        uint64_t late = (uint64_t)dev->from_host_late + (frames - n);
+        uint32_t cap = dev->info.capacity_frames;
+        dev->from_host_late = late > cap ? cap : (uint32_t)late;
+    }
     gate_leave(dev);
     return n;
 }

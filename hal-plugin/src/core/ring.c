@@ -138,6 +138,18 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
     return n;
 }
 
+uint32_t vocana_ring_skip(vocana_ring *r, uint32_t frames)
+{
+    if (!r || !r->ctl || r->role != VOCANA_CONSUMER || frames == 0)
+        return 0;
+    uint32_t n = vocana_ring_read_avail(r);
+    if (n > frames)
+        n = frames;
+    r->pos += n;
+    atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
+    return n;
+}
+
 uint32_t vocana_ring_discard(vocana_ring *r)
 {
     if (!r || !r->ctl || r->role != VOCANA_CONSUMER)

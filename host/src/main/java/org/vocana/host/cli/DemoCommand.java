@@ -9,43 +9,72 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
+import org.vocana.host.device.DeviceRuntime;
+import org.vocana.host.device.DeviceSettings;
+import org.vocana.host.device.DeviceStats;
 import org.vocana.host.effects.EffectCatalog;
 import org.vocana.host.offline.OfflineProcessor;
 import org.vocana.host.offline.OfflineProcessor.Summary;
+import org.vocana.host.presets.PresetConfig;
+import org.vocana.host.wav.WavFormat;
+import org.vocana.host.wav.WavReader;
+import org.vocana.host.wav.WavWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code vocana demo}: runs the voice chain over the shipped noisy speech example. */
+/**
+ * {@code vocana demo}: streams the shipped example in real time through a virtual device running
+ * the voice preset, with the C device simulator playing the audio server (it plays the file into
+ * the device and records what comes back), prints live stats, and writes the processed file
+ * aligned with the input. {@code --offline} renders the same chain as fast as possible instead.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Process the shipped example (noisy speech with hum and rumble) through the voice chain",
-            "and write the input and the result side by side."})
+        description = {"Stream the shipped example (noisy speech with hum and rumble) in real time through a virtual",
+            "device running the voice preset, with the device simulator as the audio server; live stats;",
+            "writes the input and the result side by side."})
 final class DemoCommand implements Callable<Integer> {
 
-    /** The voice chain available so far: remove rumble, bring the voice up, keep peaks under -1 dBTP. */
-    static final String VOICE_CHAIN = "highpass:cutoffHz=80:order=4,gain:gainDb=10,limiter:ceilingDb=-1";
     static final String EXAMPLE = "/examples/noisy-speech.wav";
+    static final String PRESET = "voice";
+    static final int IO_FRAMES = 128;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR",
             description = "Folder for the input copy and the result (default: out/demo under the Vocana folder).")
     Path outputDir;
 
+    @Option(names = "--offline", description = "Render as fast as possible (no device, no simulator).")
+    boolean offline;
+
     private final EffectCatalog catalog;
+    private final ConfigurationAdmin configurationAdmin;
     private final PrintStream out;
     private final PrintStream err;
 
-    DemoCommand(EffectCatalog catalog, PrintStream out, PrintStream err) {
+    DemoCommand(EffectCatalog catalog, ConfigurationAdmin configurationAdmin, PrintStream out, PrintStream err) {
         this.catalog = catalog;
+        this.configurationAdmin = configurationAdmin;
         this.out = out;
         this.err = err;
     }
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
-        Path dir = outputDir != null ? outputDir
-                : Path.of(System.getProperty("vocana.home", "."), "out", "demo");
+    public Integer call() throws IOException, InterruptedException, InvalidSyntaxException {
+        Path home = Path.of(System.getProperty("vocana.home", "."));
+        Path dir = outputDir != null ? outputDir : home.resolve("out").resolve("demo");
         Files.createDirectories(dir);
         Path input = dir.resolve("noisy-speech.wav");
         try (InputStream example = DemoCommand.class.getResourceAsStream(EXAMPLE)) {
@@ -55,12 +84,50 @@ final class DemoCommand implements Callable<Integer> {
             Files.copy(example, input, StandardCopyOption.REPLACE_EXISTING);
         }
         Path output = dir.resolve("noisy-speech.processed.wav");
-        ChainSpec spec = ChainSpec.parse(VOICE_CHAIN);
+        ChainSpec spec = ChainSpec.parse(presetChain());
         Effects.awaitInstalled(catalog, spec);
+        new ChainResolver(catalog).check(spec);
+        if (offline) {
+            return renderOffline(input, output, spec);
+        }
+        Path sim = home.resolve("hal-plugin").resolve("build").resolve("vocana-sim");
+        if (!Files.isExecutable(sim)) {
+            throw new IOException("the device simulator " + sim + " is not built; run './vocana build' (needs make and gcc)");
+        }
+        out.println("Streaming " + input.getFileName() + " in real time through a virtual device with the '" + PRESET
+                + "' preset: " + spec);
+        DeviceStats stats = stream(sim, input, output, spec);
+        out.println(stats.describe());
+        out.println();
+        out.println("Listen to the input and the result (aligned: the " + (IO_FRAMES + stats.latencyFrames())
+                + "-frame round trip is taken out):");
+        out.println("  " + input.toAbsolutePath().normalize());
+        out.println("  " + output.toAbsolutePath().normalize());
+        return 0;
+    }
+
+    /** The voice preset's chain, from Configuration Admin (its bundle delivers it at start-up). */
+    private String presetChain() throws IOException, InvalidSyntaxException, InterruptedException {
+        long deadline = System.nanoTime() + Effects.STARTUP_GRACE.toNanos();
+        do {
+            Configuration[] found = configurationAdmin.listConfigurations(
+                    "(&(service.factoryPid=" + PresetConfig.PID + ")(name=" + PRESET + "))");
+            if (found != null && found.length > 0) {
+                Dictionary<String, Object> p = found[0].getProperties();
+                if (p != null && p.get("chain") instanceof String chain) {
+                    return chain;
+                }
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new IOException("the '" + PRESET + "' preset is not installed (it comes with the preset-voice bundle)");
+    }
+
+    private int renderOffline(Path input, Path output, ChainSpec spec) throws IOException {
         ProgressBar progress = ProgressBar.forTerminal(err);
         Summary summary;
         try {
-            summary = new OfflineProcessor(new ChainResolver(catalog)).process(input, output, spec, null, 128,
+            summary = new OfflineProcessor(new ChainResolver(catalog)).process(input, output, spec, null, IO_FRAMES,
                     progress == null ? OfflineProcessor.Progress.NONE : progress);
         } finally {
             if (progress != null) {
@@ -68,10 +135,129 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         SummaryPrinter.print(out, input, output, spec, summary);
-        out.println();
-        out.println("Listen to the input and the result:");
-        out.println("  " + input.toAbsolutePath().normalize());
-        out.println("  " + output.toAbsolutePath().normalize());
         return 0;
+    }
+
+    /**
+     * Runs the device and the simulator; writes {@code output} from the recording shifted by the
+     * round trip (one IO buffer plus the chain latency) so that it lines up with the input.
+     */
+    private DeviceStats stream(Path sim, Path input, Path output, ChainSpec spec) throws IOException, InterruptedException {
+        Path work = Files.createTempDirectory(output.getParent(), ".demo-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try {
+            WavFormat format;
+            long frames;
+            try (WavReader r = WavReader.open(input)) {
+                format = r.format();
+                frames = r.frames();
+            }
+            DeviceSettings settings = new DeviceSettings("demo", "Vocana demo", format.sampleRate(), format.channels(),
+                    IO_FRAMES, spec.toString(), Math.max(1, format.sampleRate() / 100), 300);
+            // the simulator plays the input followed by enough silence to flush the round trip
+            Path padded = work.resolve("play.wav");
+            int tail = IO_FRAMES * 4 + format.sampleRate() / 10;
+            copyPadded(input, padded, tail);
+            Path recording = work.resolve("record.wav");
+            DeviceStats stats;
+            int latency;
+            try (DeviceRuntime device = new DeviceRuntime(settings, catalog, work.resolve("regions"), 300,
+                    line -> err.println("vocana demo: device: " + line))) {
+                latency = device.latencyFrames();
+                Process p = new ProcessBuilder(sim.toString(), "--device", "demo", "--dir", work.resolve("regions").toString(),
+                        "--io-frames", String.valueOf(IO_FRAMES), "--play", padded.toString(), "--record",
+                        recording.toString(), "--quiet")
+                        .redirectErrorStream(true).start();
+                boolean tty = System.console() != null;
+                long start = System.nanoTime();
+                long lastLine = 0;
+                while (!p.waitFor(250, TimeUnit.MILLISECONDS)) {
+                    long now = System.nanoTime();
+                    if (tty || now - lastLine >= 1_000_000_000L) {
+                        lastLine = now;
+                        err.print(live(device.stats(), (now - start) / 1e9) + (tty ? "\r" : "\n"));
+                        err.flush();
+                    }
+                }
+                if (tty) {
+                    err.println();
+                }
+                Map<String, Long> report = report(new String(p.getInputStream().readAllBytes()));
+                if (p.exitValue() != 0) {
+                    throw new IOException("the device simulator failed (exit " + p.exitValue() + "): " + report);
+                }
+                stats = device.stats();
+            }
+            writeAligned(recording, output, IO_FRAMES + latency, frames);
+            return stats;
+        } finally {
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    private static String live(DeviceStats s, double seconds) {
+        return String.format(Locale.ROOT, "  %5.1f s  %6d blocks  block time p99 %s max %s  device underruns %d  faults %d",
+                seconds, s.blocks(), s.blockTime().count() == 0 ? "-" : org.vocana.host.engine.TimeSummary.micros(s.blockTime().p99()),
+                s.blockTime().count() == 0 ? "-" : org.vocana.host.engine.TimeSummary.micros(s.blockTime().max()),
+                s.fromHostUnderruns(), s.faults());
+    }
+
+    private static Map<String, Long> report(String text) {
+        Map<String, Long> report = new HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] kv = line.strip().split(" ");
+            if (kv.length == 2 && kv[1].matches("-?\\d+")) {
+                report.put(kv[0], Long.parseLong(kv[1]));
+            }
+        }
+        return report;
+    }
+
+    private static void copyPadded(Path in, Path out, int silence) throws IOException {
+        try (WavReader r = WavReader.open(in)) {
+            WavFormat f = new WavFormat(r.format().sampleRate(), r.format().channels(), org.vocana.host.wav.WavEncoding.FLOAT_32);
+            float[][] buf = new float[f.channels()][4096];
+            try (WavWriter w = WavWriter.create(out, f)) {
+                for (int n; (n = r.read(buf, 4096)) > 0; ) {
+                    w.write(buf, n);
+                }
+                float[][] zero = new float[f.channels()][silence];
+                w.write(zero, silence);
+                w.commit();
+            }
+        }
+    }
+
+    /** Writes {@code frames} frames of {@code recording} starting at {@code skip}, in the input's encoding. */
+    private void writeAligned(Path recording, Path output, int skip, long frames) throws IOException {
+        WavFormat format;
+        try (WavReader r = WavReader.open(output.resolveSibling("noisy-speech.wav"))) {
+            format = r.format();
+        }
+        try (WavReader r = WavReader.open(recording); WavWriter w = WavWriter.create(output, format)) {
+            float[][] buf = new float[format.channels()][4096];
+            long skipped = 0;
+            while (skipped < skip) {
+                int n = r.read(buf, (int) Math.min(4096, skip - skipped));
+                if (n <= 0) {
+                    throw new IOException("the recording is shorter than the round trip");
+                }
+                skipped += n;
+            }
+            long written = 0;
+            while (written < frames) {
+                int n = r.read(buf, (int) Math.min(4096, frames - written));
+                if (n <= 0) {
+                    throw new IOException("the recording lacks " + (frames - written) + " frames at the end");
+                }
+                w.write(buf, n);
+                written += n;
+            }
+            w.commit();
+        }
     }
 }

@@ -38,7 +38,7 @@ public final class VocanaCommand implements Runnable {
         cl.getCommandSpec().version("vocana " + version);
         cl.addSubcommand("process", new ProcessCommand(catalog, out, err));
         cl.addSubcommand("effects", new EffectsCommand(catalog, out));
-        cl.addSubcommand("demo", new DemoCommand(catalog, out, err));
+        cl.addSubcommand("demo", new DemoCommand(catalog, configurationAdmin, out, err));
         cl.addSubcommand("run", new RunCommand(frameworkStopping, configurationAdmin, err));
         cl.addSubcommand("shell", new ShellCommand(frameworkStopping));
         for (String usage : org.vocana.host.control.Control.USAGE) {

@@ -50,6 +50,8 @@ import org.vocana.host.ring.RegionException;
 public final class DeviceRuntime implements AutoCloseable {
 
     private static final long HOUSEKEEPING_MILLIS = 50;
+    /** Blocks a new chain runs on the control thread before it goes live (the JIT compiles it there). */
+    static final int WARM_UP_BLOCKS = 3000;
 
     private final DeviceSettings settings;
     private final EffectCatalog catalog;
@@ -197,6 +199,7 @@ public final class DeviceRuntime implements AutoCloseable {
             Chain chain = Chain.activate(resolver.instantiate(new ChainSpec(present)), settings.sampleRate(),
                     settings.ioFrames(), settings.channels(),
                     FaultPolicy.realTime(settings.sampleRate(), settings.ioFrames(), 0.5), faults);
+            chain.warmUp(WARM_UP_BLOCKS);
             player.submit(chain);
             live = chain;
         }

@@ -65,6 +65,32 @@ class DeviceRuntimeTest {
         }
     }
 
+    /** Passes audio through, spinning for 80 % of a 128-frame period per block. */
+    static final class Heavy extends AbstractEffect {
+        Heavy() {
+            super(new EffectDescriptor("heavy", "Heavy", "test", "1", List.of()));
+        }
+
+        @Override
+        protected void onActivate(double sampleRate, int maxFrames, int channels) {
+        }
+
+        @Override
+        protected void onReset() {
+        }
+
+        @Override
+        protected void render(float[][] in, float[][] out, int frames) {
+            long until = System.nanoTime() + 2_130_000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            for (int c = 0; c < channels(); c++) {
+                System.arraycopy(in[c], 0, out[c], 0, frames);
+            }
+        }
+    }
+
     private DeviceRuntime start(TestCatalog catalog, String chain) throws Exception {
         DeviceSettings s = new DeviceSettings("rt", "Runtime", RATE, 2, BLOCK, chain, 480, 200);
         return new DeviceRuntime(s, catalog, dir.resolve("vocana"), 200, events::add);
@@ -184,5 +210,21 @@ class DeviceRuntimeTest {
         }
         assertFalse(java.lang.management.ManagementFactory.getPlatformMBeanServer()
                 .isRegistered(DeviceRuntime.objectName("rt")), "unregistered when the device closes");
+    }
+
+    @Test
+    void underOverloadOptionalEffectsAreShedBeforeTheyFault() throws Exception {
+        TestCatalog catalog = TestCatalog.builtIns().add(Heavy::new);
+        try (DeviceRuntime rt = start(catalog, "gain,heavy:optional,limiter");
+             DeviceSide device = DeviceSide.attach(rt.region().file())) {
+            pump(device, () -> rt.stats().overloads() >= 1 && rt.engine().shedding());
+            DeviceStats stats = rt.stats();
+            assertTrue(stats.overloads() >= 1, "overload detected: " + stats.describe());
+            assertTrue(stats.shedding(), "optional effect shed");
+            assertEquals(0, stats.effects().get(1).faults(), "shed, not faulted: " + stats.describe());
+            long blocks = rt.blocks();
+            pump(device, () -> rt.blocks() > blocks + 100);
+            assertTrue(rt.stats().blockTime().p50() < 1_000_000, "while shed, blocks are fast: " + rt.stats().describe());
+        }
     }
 }
