@@ -24,6 +24,7 @@ import org.vocana.host.effects.EffectCatalog;
 import org.vocana.host.engine.Chain;
 import org.vocana.host.engine.ChainPlayer;
 import org.vocana.host.engine.DeviceEngine;
+import org.vocana.host.engine.EngineWarmUp;
 import org.vocana.host.engine.FaultLog;
 import org.vocana.host.engine.FaultPolicy;
 import org.vocana.host.engine.TimeSummary;
@@ -72,6 +73,7 @@ public final class DeviceRuntime implements AutoCloseable {
     /** For each slot of {@link #spec}: its position in {@link #live}, or -1 (not installed). */
     private int[] livePosition = new int[0];
     private long faultCount;
+    private long housekeepingRounds;
     private long stalls;
     private final List<Player> abandoned = new ArrayList<>();
 
@@ -95,6 +97,7 @@ public final class DeviceRuntime implements AutoCloseable {
                         settings.ioFrames())
                 : DeviceRegion.create(dir, settings.id(), settings.name(), settings.sampleRate(), settings.channels(),
                         settings.ioFrames(), DeviceRegion.newGeneration());
+        EngineWarmUp.once();
         this.control = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                 .name("vocana-control-" + settings.id()).unstarted(r));
         try {
@@ -261,6 +264,14 @@ public final class DeviceRuntime implements AutoCloseable {
     private void housekeeping() {
         try {
             watchdog();
+            if (++housekeepingRounds % (1000 / HOUSEKEEPING_MILLIS) == 0) {
+                // fold the audio thread's time recordings into the totals every second (it keeps the
+                // recorders' both phases in use from the start, as the JIT needs to see them)
+                engine.blockTime();
+                for (int i = 0; live != null && i < live.size(); i++) {
+                    live.time(i);
+                }
+            }
             player.collectRetired();
             int latency = player.latencyFrames();
             if (latency != region.publishedLatency()) {
@@ -380,6 +391,11 @@ public final class DeviceRuntime implements AutoCloseable {
     /** Latency of the device's chain in frames (the audio thread takes it up at its next block). Thread: any. */
     public int latencyFrames() {
         return call(() -> live == null ? 0 : live.latencyFrames());
+    }
+
+    /** The id of the audio thread now running (for per-thread allocation measurements). */
+    public long audioThreadId() {
+        return call(() -> engine.threadId());
     }
 
     /** The current engine (tests). */

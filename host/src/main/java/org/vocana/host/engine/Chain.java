@@ -20,6 +20,8 @@ public final class Chain implements AutoCloseable {
     private final int channels;
     private final int maxFrames;
     private final int latencyFrames;
+    /** Effect classes already run through {@link #warmUp} in this JVM: their code is compiled. */
+    private static final java.util.Set<Class<?>> WARM = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The slot whose effect runs now, or -1 (for the watchdog). */
     private volatile int active = -1;
     private boolean shed;
@@ -132,13 +134,30 @@ public final class Chain implements AutoCloseable {
     }
 
     /**
-     * Runs every effect over {@code blocks} blocks of a deterministic test signal (noise with loud
+     * Runs every effect not yet warmed up in this JVM over {@code blocks} blocks of a deterministic test signal (noise with loud
      * bursts, so that level-dependent paths run too) and resets them: the JIT compiles their code
      * here, on the control thread, instead of on the audio thread's first blocks. An effect that
      * throws is left to its slot's fault handling. Thread: control thread, before the chain is
      * submitted.
      */
     public void warmUp(int blocks) {
+        List<EffectInstance> cold = new java.util.ArrayList<>();
+        for (EffectInstance instance : instances) {
+            if (!WARM.contains(instance.effect().getClass())) {
+                cold.add(instance);
+            }
+        }
+        if (cold.isEmpty()) {
+            return;
+        }
+        double[][] values = new double[instances.length][];
+        for (int i = 0; i < instances.length; i++) {
+            Effect effect = instances[i].effect();
+            values[i] = new double[effect.descriptor().parameters().size()];
+            for (int p = 0; p < values[i].length; p++) {
+                values[i][p] = effect.parameter(p);
+            }
+        }
         float[][] buf = new float[channels][maxFrames];
         long seed = 0x9E3779B97F4A7C15L;
         for (int b = 0; b < blocks; b++) {
@@ -149,16 +168,38 @@ public final class Chain implements AutoCloseable {
                     buf[c][i] = level * ((seed >>> 40) / (float) (1 << 24) - 0.5f);
                 }
             }
-            for (EffectInstance instance : instances) {
+            for (EffectInstance instance : cold) {
+                Effect effect = instance.effect();
+                if (b % 50 == 25) { // parameter moves, so that the smoothing paths compile too
+                    List<org.vocana.sdk.ParameterDescriptor> ps = effect.descriptor().parameters();
+                    for (int p = 0; p < ps.size(); p++) {
+                        org.vocana.sdk.ParameterDescriptor d = ps.get(p);
+                        double t = ((b / 50) % 3) / 2.0;
+                        double v = d.scale() == org.vocana.sdk.ParameterDescriptor.Scale.TOGGLE ? 0
+                                : d.min() + t * (d.max() - d.min());
+                        try {
+                            effect.setParameter(p, d.check(v) == null ? v : d.defaultValue());
+                        } catch (IllegalArgumentException e) {
+                            // a value the effect refuses: skip it
+                        }
+                    }
+                }
                 try {
-                    instance.effect().process(buf, buf, maxFrames);
+                    effect.process(buf, buf, maxFrames);
                 } catch (RuntimeException e) {
                     // the slot deals with it on the audio thread
                 }
             }
         }
-        for (EffectInstance instance : instances) {
-            instance.effect().reset();
+        for (int i = 0; i < instances.length; i++) {
+            if (cold.contains(instances[i])) {
+                Effect effect = instances[i].effect();
+                for (int p = 0; p < values[i].length; p++) {
+                    effect.setParameter(p, values[i][p]);
+                }
+                effect.reset();
+                WARM.add(effect.getClass());
+            }
         }
     }
 

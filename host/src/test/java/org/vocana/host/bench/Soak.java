@@ -1,0 +1,267 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.vocana.host.TestCatalog;
+import org.vocana.host.chain.ChainSpec;
+import org.vocana.host.device.DeviceRuntime;
+import org.vocana.host.device.DeviceSettings;
+import org.vocana.host.device.DeviceStats;
+import org.vocana.host.wav.WavReader;
+
+/**
+ * The soak run: one real-time device (48 kHz stereo, 128-frame IO buffers) with a chain of the
+ * built-in effects, driven by the C device simulator in real time (a -12 dBFS 440 Hz tone in,
+ * everything recorded), while a background thread allocates at least 200 MB/s in the same JVM and
+ * a control loop makes random chain edits and parameter changes (insert, remove, move, bypass,
+ * parameter jumps). Reports underruns/overruns, deadline misses, block time p99.9 and max, bytes
+ * allocated by the audio thread in the first and second halves of the run (after a 1 s start; the
+ * first half holds the JIT's one-off deoptimisations of new code paths), and clicks: sample-to-sample steps in the
+ * recording larger than the tone's own steepest step at the chain's highest gain (x1.5).
+ *
+ * <p>{@code ./vocana bench soak [SECONDS] [EDITS]} runs it twice in child JVMs, with generational
+ * ZGC and with G1, and prints both side by side. {@link #run} is also used by a short test in the
+ * build ({@code SoakTest}).
+ */
+public final class Soak {
+
+    /** What one run measured. */
+    public record Result(String gc, double seconds, int edits, long blocks, long deviceUnderruns,
+                         long deviceOverruns, long hostOverruns, long deadlineMisses, long p999Nanos, long maxNanos,
+                         long earlyAudioThreadBytes, long audioThreadBytes, long clicks, long allocatedMegabytes, long faults, String finalChain) {
+
+        String row() {
+            return String.format(Locale.ROOT, "%-5s %6.0f s %6d %8d %10d %9d %9d %9.1f %9.1f %8d/%-6d %7d %8d MB/s",
+                    gc, seconds, edits, blocks, deviceUnderruns, deviceOverruns + hostOverruns, deadlineMisses,
+                    p999Nanos / 1000.0, maxNanos / 1000.0, earlyAudioThreadBytes, audioThreadBytes, clicks,
+                    (long) (allocatedMegabytes / seconds));
+        }
+
+        static String header() {
+            return String.format(Locale.ROOT, "%-5s %8s %6s %8s %10s %9s %9s %9s %9s %15s %7s %13s", "gc", "time",
+                    "edits", "blocks", "underruns", "overruns", "deadline", "p99.9 µs", "max µs", "audio B 1st/2nd",
+                    "clicks", "allocator");
+        }
+    }
+
+    private static final String[] EFFECTS = {"highpass", "gain", "limiter"};
+    private static final double MAX_GAIN_DB = 6;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--child")) {
+            Result r = run(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]));
+            System.out.println("RESULT " + String.join(" ", List.of(r.gc(), String.valueOf(r.seconds()),
+                    String.valueOf(r.edits()), String.valueOf(r.blocks()), String.valueOf(r.deviceUnderruns()),
+                    String.valueOf(r.deviceOverruns()), String.valueOf(r.hostOverruns()), String.valueOf(r.deadlineMisses()),
+                    String.valueOf(r.p999Nanos()), String.valueOf(r.maxNanos()), String.valueOf(r.earlyAudioThreadBytes()),
+                    String.valueOf(r.audioThreadBytes()),
+                    String.valueOf(r.clicks()), String.valueOf(r.allocatedMegabytes()), String.valueOf(r.faults()))));
+            return;
+        }
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 60;
+        int edits = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        Path sim = Path.of("hal-plugin", "build", "vocana-sim").toAbsolutePath();
+        System.out.printf(Locale.ROOT, "soak: %.0f s per run, %d edits, 48 kHz stereo, 128-frame IO, chain of %s,"
+                + " >= 200 MB/s allocated in the background%n", seconds, edits, String.join("/", EFFECTS));
+        System.out.println(Result.header());
+        for (String gc : List.of("-XX:+UseZGC", "-XX:+UseG1GC")) {
+            Path scratch = Files.createTempDirectory("vocana-soak");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    gc, "-Xmx2g", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    Soak.class.getName(), "--child", sim.toString(), scratch.toString(), String.valueOf(seconds),
+                    String.valueOf(edits)));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            String line = out.lines().filter(l -> l.startsWith("RESULT ")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("soak child failed: " + out));
+            String[] f = line.substring(7).split(" ");
+            Result r = new Result(f[0], Double.parseDouble(f[1]), Integer.parseInt(f[2]), Long.parseLong(f[3]),
+                    Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]),
+                    Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]), Long.parseLong(f[11]),
+                    Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14]), "");
+            System.out.println(r.row());
+        }
+    }
+
+    /** One soak run in this JVM. */
+    public static Result run(Path sim, Path scratch, double seconds, int edits) throws Exception {
+        String gc = ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName())
+                .anyMatch(n -> n.startsWith("ZGC")) ? "ZGC" : ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .anyMatch(b -> b.getName().startsWith("G1")) ? "G1" : "other";
+        TestCatalog catalog = TestCatalog.builtIns();
+        Path regions = scratch.resolve("regions");
+        Path recording = scratch.resolve("soak.wav");
+        DeviceSettings settings = new DeviceSettings("soak", "Soak", 48_000, 2, 128, "highpass,gain,limiter", 480, 300);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong allocated = new AtomicLong();
+        Thread allocator = Thread.ofPlatform().daemon().name("soak-allocator").start(() -> allocate(stop, allocated));
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (DeviceRuntime device = new DeviceRuntime(settings, catalog, regions, 300, line -> { })) {
+            Process p = new ProcessBuilder(sim.toString(), "--device", "soak", "--dir", regions.toString(), "--tone",
+                    "440:-12", "--record", recording.toString(), "--seconds", String.valueOf(seconds + 1), "--quiet")
+                    .redirectErrorStream(true).start();
+            Thread.sleep(1_000); // the pipeline fills, the JIT settles
+            long audio = device.audioThreadId();
+            long bytesBefore = threads.getThreadAllocatedBytes(audio);
+            long allocatedBefore = allocated.get();
+            long start = System.nanoTime();
+            Random random = new Random(42);
+            ChainSpec spec = ChainSpec.parse(settings.chain());
+            int done = 0;
+            long pause = (long) (seconds * 1e9 / Math.max(1, edits));
+            long half = -1;
+            while (done < edits && System.nanoTime() - start < seconds * 1e9) {
+                if (half < 0 && System.nanoTime() - start >= seconds * 0.5e9) {
+                    half = threads.getThreadAllocatedBytes(audio);
+                }
+                spec = edit(spec, random);
+                device.setChain(spec);
+                done++;
+                long next = start + (done * pause);
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+            long remaining = (long) (seconds * 1e9) - (System.nanoTime() - start);
+            if (remaining > 0) {
+                TimeUnit.NANOSECONDS.sleep(remaining);
+            }
+            if (half < 0) {
+                half = threads.getThreadAllocatedBytes(audio);
+            }
+            long early = half - bytesBefore;
+            long bytes = threads.getThreadAllocatedBytes(device.audioThreadId()) - half;
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            long megabytes = (allocated.get() - allocatedBefore) >> 20;
+            stop.set(true);
+            DeviceStats stats = device.stats();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the simulator did not finish");
+            }
+            Map<String, Long> report = report(new String(p.getInputStream().readAllBytes()));
+            long clicks = clicks(recording);
+            return new Result(gc, elapsed, done, stats.blocks(), report.getOrDefault("underruns", -1L),
+                    report.getOrDefault("overruns", -1L), stats.fromHostOverruns(), stats.deadlineMisses(),
+                    stats.blockTime().p999(), stats.blockTime().max(), early, bytes, clicks, megabytes, stats.faults(),
+                    spec.toString());
+        } finally {
+            stop.set(true);
+            allocator.join();
+        }
+    }
+
+    /** A random edit: insert, remove, move, bypass toggle or parameter jump; 1 to 4 effects. */
+    static ChainSpec edit(ChainSpec spec, Random random) {
+        List<ChainSpec.Slot> slots = new ArrayList<>(spec.slots());
+        switch (random.nextInt(5)) {
+            case 0 -> {
+                if (slots.size() < 4) {
+                    slots.add(random.nextInt(slots.size() + 1), new ChainSpec.Slot(EFFECTS[random.nextInt(3)], Map.of()));
+                }
+            }
+            case 1 -> {
+                if (slots.size() > 1) {
+                    slots.remove(random.nextInt(slots.size()));
+                }
+            }
+            case 2 -> slots.add(random.nextInt(slots.size()), slots.remove(random.nextInt(slots.size())));
+            case 3 -> {
+                int i = random.nextInt(slots.size());
+                slots.set(i, slots.get(i).bypassed(!slots.get(i).bypass()));
+            }
+            default -> {
+                int i = random.nextInt(slots.size());
+                ChainSpec.Slot s = slots.get(i);
+                slots.set(i, switch (s.effectId()) {
+                    case "gain" -> s.with("gainDb", String.format(Locale.ROOT, "%.1f", random.nextDouble(-MAX_GAIN_DB, MAX_GAIN_DB)));
+                    case "highpass" -> s.with("cutoffHz", String.valueOf(20 + random.nextInt(200)));
+                    default -> s.with("ceilingDb", String.format(Locale.ROOT, "%.1f", random.nextDouble(-6, -0.5)));
+                });
+            }
+        }
+        // at most one gain: the click bound assumes the gain never exceeds MAX_GAIN_DB
+        boolean seen = false;
+        for (int i = 0; i < slots.size(); i++) {
+            if (slots.get(i).effectId().equals("gain")) {
+                if (seen) {
+                    slots.remove(i--);
+                }
+                seen = true;
+            }
+        }
+        return new ChainSpec(slots);
+    }
+
+    /** At least 200 MB/s of short-lived garbage with a 64 MB live set that churns. */
+    private static void allocate(AtomicBoolean stop, AtomicLong allocated) {
+        byte[][] live = new byte[256][];
+        int i = 0;
+        long start = System.nanoTime();
+        while (!stop.get()) {
+            byte[] b = new byte[256 * 1024];
+            b[i & 1023] = (byte) i;
+            live[i++ & 255] = b;
+            long total = allocated.addAndGet(b.length);
+            long due = start + total * 1_000_000_000L / (250L << 20); // 250 MB/s
+            long wait = due - System.nanoTime();
+            if (wait > 200_000) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+        }
+    }
+
+    /**
+     * Steps larger than the tone's steepest (440 Hz at -12 dBFS, times the highest gain, x1.5) in
+     * the recording after its first second.
+     */
+    static long clicks(Path recording) throws IOException {
+        double bound = 1.5 * Math.pow(10, (-12 + MAX_GAIN_DB) / 20) * 2 * Math.PI * 440 / 48_000;
+        long clicks = 0;
+        try (WavReader r = WavReader.open(recording)) {
+            float[][] buf = new float[2][4096];
+            float[] last = new float[2];
+            long frame = 0;
+            for (int n; (n = r.read(buf, 4096)) > 0; ) {
+                for (int c = 0; c < 2; c++) {
+                    for (int i = 0; i < n; i++) {
+                        float prev = i == 0 ? last[c] : buf[c][i - 1];
+                        if (frame + i > 48_000 && Math.abs(buf[c][i] - prev) > bound) {
+                            clicks++;
+                        }
+                    }
+                    last[c] = buf[c][n - 1];
+                }
+                frame += n;
+            }
+        }
+        return clicks;
+    }
+
+    private static Map<String, Long> report(String text) {
+        Map<String, Long> report = new HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] kv = line.strip().split(" ");
+            if (kv.length == 2 && kv[1].matches("-?\\d+")) {
+                report.put(kv[0], Long.parseLong(kv[1]));
+            }
+        }
+        return report;
+    }
+}

@@ -1,0 +1,40 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The short soak in the build: 6 s, 100 random edits, 250 MB/s of garbage beside the audio
+ * thread. The audio thread allocates nothing, no effect faults, every edit is applied, and no
+ * click is heard unless the (shared, noisy) machine made the device underrun.
+ */
+class SoakTest {
+
+    private static final Path SIM = Path.of("..", "hal-plugin", "build", "vocana-sim").toAbsolutePath().normalize();
+
+    @Test
+    void chainEditsUnderAllocationPressureAllocateNothingOnTheAudioThreadAndDoNotClick(@TempDir Path dir)
+            throws Exception {
+        assertTrue(Files.isExecutable(SIM), "the simulator is built by the hal-plugin module: " + SIM);
+        Soak.Result r = Soak.run(SIM, dir, Double.parseDouble(System.getProperty("soak.seconds", "6")), 100);
+        String report = Soak.Result.header() + "\n" + r.row();
+        assertEquals(100, r.edits(), report);
+        assertEquals(0, r.audioThreadBytes(), "bytes allocated by the audio thread in the second half: " + report);
+        assertTrue(r.earlyAudioThreadBytes() < 16_384, "JIT deoptimisations only (a few hundred bytes each): " + report);
+        assertEquals(0, r.faults(), report);
+        assertTrue(r.allocatedMegabytes() / r.seconds() >= 200, "allocator rate: " + report);
+        if (r.deviceUnderruns() <= 1) { // the first read of the device is the pipeline filling
+            assertEquals(0, r.clicks(), "clicks with no underrun: " + report);
+        }
+        assertTrue(r.blocks() > r.seconds() * 48_000 / 128 * 9 / 10, report);
+        System.out.println(report);
+    }
+}
