@@ -113,7 +113,7 @@ public final class Soak {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (DeviceRuntime device = new DeviceRuntime(settings, catalog, regions, 300, line -> { })) {
             Process p = new ProcessBuilder(sim.toString(), "--device", "soak", "--dir", regions.toString(), "--tone",
-                    "440:-12", "--record", recording.toString(), "--seconds", String.valueOf(seconds + 1), "--quiet")
+                    "440:-12", "--record", recording.toString(), "--seconds", String.valueOf(seconds + 3), "--quiet")
                     .redirectErrorStream(true).start();
             Thread.sleep(1_000); // the pipeline fills, the JIT settles
             long audio = device.audioThreadId();
