@@ -69,6 +69,7 @@ class DeviceEngineTest {
         try (DeviceRegion region = DeviceRegion.create(dir.resolve("vocana"), "engine", "Engine", RATE, 2, BLOCK,
                 DeviceRegion.newGeneration());
              DeviceSide device = DeviceSide.attach(region.file())) {
+            EngineWarmUp.once(); // as DeviceRuntime does before a device goes live
             ChainPlayer player = new ChainPlayer(2, BLOCK, 480);
             DeviceEngine engine = new DeviceEngine(region, player, BLOCK);
             long[] sent = {0};
