@@ -1,0 +1,153 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vocana.host.testeffect.HalfEffect;
+import org.vocana.host.wav.WavReader;
+
+/**
+ * An effect bundle hot-loaded into and removed from a running host while a device streams: a
+ * device whose chain names the effect before it is installed passes audio through; dropping the
+ * bundle into {@code load/} puts the effect in the running chain within about a second; deleting
+ * it takes the effect out again, and the stream goes on throughout.
+ */
+class HotLoadIT {
+
+    private static final Path SIM = Path.of("..", "hal-plugin", "build", "vocana-sim").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+    private Process host;
+
+    @AfterEach
+    void stopHost() throws InterruptedException {
+        if (host != null && host.isAlive()) {
+            host.destroy();
+            host.waitFor(10, TimeUnit.SECONDS);
+            host.destroyForcibly();
+        }
+    }
+
+    /** Packs {@link HalfEffect} as a DS bundle: manifest, component description, class. */
+    private Path effectBundle() throws IOException {
+        Manifest m = new Manifest();
+        Attributes a = m.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Bundle-ManifestVersion", "2");
+        a.putValue("Bundle-SymbolicName", "org.vocana.test.half");
+        a.putValue("Bundle-Version", "1.0.0");
+        a.putValue("Import-Package", "org.vocana.sdk;version=\"[1.0,2)\"");
+        a.putValue("Service-Component", "OSGI-INF/half.xml");
+        a.putValue("Require-Capability",
+                "osgi.extender;filter:=\"(&(osgi.extender=osgi.component)(version>=1.3)(!(version>=2.0)))\"");
+        String xml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="org.vocana.test.half">
+                  <property name="vocana.effect.id" type="String" value="test-half"/>
+                  <service scope="prototype"><provide interface="org.vocana.sdk.Effect"/></service>
+                  <implementation class="org.vocana.host.testeffect.HalfEffect"/>
+                </scr:component>
+                """;
+        String cls = HalfEffect.class.getName().replace('.', '/') + ".class";
+        Path jar = dir.resolve("half.jar");
+        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m)) {
+            j.putNextEntry(new JarEntry("OSGI-INF/half.xml"));
+            j.write(xml.getBytes(StandardCharsets.UTF_8));
+            j.putNextEntry(new JarEntry(cls));
+            try (var in = HalfEffect.class.getClassLoader().getResourceAsStream(cls)) {
+                in.transferTo(j);
+            }
+        }
+        return jar;
+    }
+
+    /** RMS in dBFS of channel 0 over the second half of a 1 s -20 dBFS tone recorded through the device. */
+    private double level() throws IOException, InterruptedException {
+        Path rec = dir.resolve("rec.wav");
+        List<String> cmd = new ArrayList<>(List.of(SIM.toString(), "--device", "hot", "--dir",
+                dir.resolve("xdg/vocana").toString(), "--quiet", "--tone", "1000:-20", "--record", rec.toString(),
+                "--seconds", "1"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        float[][] y = new float[2][24_000];
+        try (WavReader r = WavReader.open(rec)) {
+            r.read(y, 24_000);
+            assertEquals(24_000, r.read(y, 24_000));
+        }
+        double sum = 0;
+        for (float v : y[0]) {
+            sum += v * v;
+        }
+        return 10 * Math.log10(sum / y[0].length);
+    }
+
+    private String hostLog() throws IOException {
+        return Files.readString(dir.resolve("host.err"));
+    }
+
+    private boolean awaitLog(String text, long millis) throws IOException, InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < end) {
+            if (hostLog().contains(text)) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    @Test
+    void anEffectBundleDroppedIntoLoadJoinsTheRunningChainAndLeavesItWhenRemoved() throws Exception {
+        Path load = Files.createDirectories(dir.resolve("load"));
+        Files.writeString(load.resolve("org.vocana.device-hot.cfg"), "id=hot\nchain=test-half\n");
+        Files.createDirectories(dir.resolve("xdg"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        ProcessBuilder pb = new ProcessBuilder(System.getProperty("vocana.java", "java"), "-XX:+UseZGC",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Dgosh.args=--nointeractive",
+                "-Dfelix.fileinstall.dir=" + load, "-jar", System.getProperty("vocana.jar"), "run")
+                .directory(dir.toFile()).redirectOutput(dir.resolve("host.out").toFile())
+                .redirectError(dir.resolve("host.err").toFile());
+        pb.environment().put("XDG_RUNTIME_DIR", dir.resolve("xdg").toString());
+        host = pb.start();
+        assertTrue(awaitLog("device 'hot' ready", 15_000), hostLog());
+        assertTrue(hostLog().contains("effect test-half not installed: left out of the chain until installed"), hostLog());
+        // a -20 dBFS sine has an RMS of -23.01 dBFS
+        assertEquals(-23.01, level(), 0.05, "not installed yet: audio passes through");
+
+        Path jar = effectBundle();
+        long dropped = System.nanoTime();
+        Files.copy(jar, dir.resolve("half.tmp"));
+        Files.move(dir.resolve("half.tmp"), load.resolve("half.jar"), StandardCopyOption.ATOMIC_MOVE);
+        assertTrue(awaitLog("installed effects changed: chain now test-half", 5_000), hostLog());
+        double seconds = (System.nanoTime() - dropped) / 1e9;
+        assertTrue(seconds < 3, "effect in the chain " + seconds + " s after the drop");
+        assertEquals(-29.03, level(), 0.05, "the dropped effect halves the signal");
+
+        Files.delete(load.resolve("half.jar"));
+        assertTrue(awaitLog("installed effects changed: chain now empty (pass-through)", 5_000), hostLog());
+        assertEquals(-23.01, level(), 0.05, "removed: audio passes through again");
+        assertTrue(host.isAlive(), "the host keeps running");
+    }
+}
