@@ -12,7 +12,8 @@ import org.jctools.queues.SpscArrayQueue;
  * <p>A control thread builds and activates a new {@link Chain} and {@link #submit}s it (an
  * immutable snapshot published through an atomic reference). The audio thread picks it up at
  * the next block boundary and crossfades, linearly over {@code fadeFrames}, from the old chain's
- * output to the new one's (both process the same input meanwhile). The retired chain goes back
+ * output to the new one's (both process the same input meanwhile); the fade starts once the new
+ * chain's latency has passed, so that its delay lines hold signal, not their initial silence. The retired chain goes back
  * through a lock-free queue; the control thread closes it in {@link #collectRetired()}.
  * A {@code null} chain passes audio through unchanged. {@link #process} allocates nothing and
  * takes no lock.
@@ -34,6 +35,7 @@ public final class ChainPlayer {
     private boolean shed;
     private boolean fadingFromDry;
     private int fadePosition;
+    private int fadeHold;
     private Chain awaitingRetirement;
     private volatile int latencyFrames;
     private volatile long swaps;
@@ -104,6 +106,8 @@ public final class ChainPlayer {
         }
         current = next;
         fadePosition = 0;
+        // a new chain's first output is its delay lines filling (silence): fade in after them
+        fadeHold = next == null ? 0 : next.latencyFrames();
         latencyFrames = next == null ? 0 : next.latencyFrames();
         swaps++;
     }
@@ -120,15 +124,15 @@ public final class ChainPlayer {
         }
         float step = 1f / fadeFrames;
         for (int i = 0; i < frames; i++) {
-            int p = fadePosition + i;
-            float g = p >= fadeFrames ? 1f : (p + 1) * step;
+            int p = fadePosition + i - fadeHold;
+            float g = p < 0 ? 0f : p >= fadeFrames ? 1f : (p + 1) * step;
             for (int c = 0; c < channels; c++) {
                 float o = old[c][i];
                 buf[c][i] = o + g * (buf[c][i] - o);
             }
         }
         fadePosition += frames;
-        if (fadePosition >= fadeFrames) {
+        if (fadePosition >= fadeHold + fadeFrames) {
             if (fading != null) {
                 awaitingRetirement = fading;
             }

@@ -7,8 +7,8 @@ import org.vocana.sdk.Effect;
 
 /**
  * One effect in a chain with its fault isolation. The effect processes the block in place; the
- * slot keeps a copy of the block's input (the "dry" signal) so that it can bypass the effect at
- * any moment: at once when the effect throws or outputs NaN/infinity (its output is unusable), with
+ * slot keeps a copy of the block's input (the "dry" signal, delayed by the effect's latency so that
+ * a bypassed effect keeps the chain's timing) so that it can bypass the effect at any moment: at once when the effect throws or outputs NaN/infinity (its output is unusable), with
  * a fade when it is too slow. A bypassed effect is reset and faded back in after a cool-down,
  * until it has faulted {@link FaultPolicy#maxFaults()} times; then it stays bypassed until
  * {@link #enable()}. A slot is also bypassed, with a fade, on request ({@link #bypass}) and, if
@@ -31,6 +31,13 @@ final class Slot {
     private final float[][] dry;
     private final boolean optional;
     private final TimeRecorder time = new TimeRecorder(2);
+    /** The effect's latency: the dry path is delayed by as much. */
+    private final int latency;
+    /** The input's recent past (power-of-two length), for the delayed dry path; unused when latency is 0. */
+    private final float[][] history;
+    private long written;
+    /** Frames to wait after a reset before fading the effect in (its delay line fills). */
+    private int holdLeft;
 
     /** Wet amount: 1 = the effect's output, 0 = bypassed. */
     private float wet = 1f;
@@ -57,6 +64,8 @@ final class Slot {
         this.log = log;
         this.dry = new float[channels][maxFrames];
         this.optional = optional;
+        this.latency = Math.max(0, effect.latencyFrames());
+        this.history = new float[channels][latency == 0 ? 1 : Integer.highestOneBit(latency + maxFrames) * 2];
     }
 
     Effect effect() {
@@ -117,16 +126,20 @@ final class Slot {
                 state = COOLING;
             }
         }
+        captureDry(buf, frames);
         boolean off = bypassRequested || (optional && shed);
         if (state != RUNNING) {
             if (state == DISABLED || (coolingLeft -= frames) > 0) {
+                restoreDry(buf, frames);
                 return;
             }
             state = RUNNING;
             resting = true;
         }
         if (off) {
+            holdLeft = 0;
             if (resting) {
+                restoreDry(buf, frames);
                 return;
             }
             if (wetTarget != 0f || faultFade) {
@@ -134,16 +147,19 @@ final class Slot {
                 fadeTo(0f);
             }
         } else if (resting) {
+            // back in: from a clean state, faded in once its delay line holds signal again
             resting = false;
             effect.reset();
             slowStreak = 0;
             wet = 0f;
+            wetTarget = 0f;
+            wetStep = 0f;
+            holdLeft = latency;
+            if (holdLeft == 0) {
+                fadeTo(1f);
+            }
+        } else if (wetTarget == 0f && !faultFade && holdLeft <= 0) {
             fadeTo(1f);
-        } else if (wetTarget == 0f && !faultFade) {
-            fadeTo(1f);
-        }
-        for (int c = 0; c < channels; c++) {
-            System.arraycopy(buf[c], 0, dry[c], 0, frames);
         }
         long start = System.nanoTime();
         try {
@@ -172,13 +188,42 @@ final class Slot {
         } else {
             slowStreak = 0;
         }
+        if (holdLeft > 0) {
+            holdLeft -= frames; // the fade-in starts with the next block: all of it holds signal
+        }
         if (wet != 1f || wetTarget != 1f) {
-            mix(buf, frames);
+            mix(buf, frames, off);
         }
     }
 
+    /**
+     * Copies the block's input into {@link #dry}, delayed by the effect's latency: what the slot
+     * outputs while bypassed, so that bypassing keeps the chain's timing and fades between the
+     * effect and its input line up.
+     */
+    private void captureDry(float[][] buf, int frames) {
+        if (latency == 0) {
+            for (int c = 0; c < channels; c++) {
+                System.arraycopy(buf[c], 0, dry[c], 0, frames);
+            }
+            return;
+        }
+        int mask = history[0].length - 1;
+        for (int c = 0; c < channels; c++) {
+            float[] h = history[c];
+            float[] in = buf[c];
+            float[] d = dry[c];
+            long w = written;
+            for (int i = 0; i < frames; i++, w++) {
+                h[(int) (w & mask)] = in[i];
+                d[i] = h[(int) ((w - latency) & mask)];
+            }
+        }
+        written += frames;
+    }
+
     /** Blends dry and wet while a fade runs; enters cool-down when a fade-out ends. */
-    private void mix(float[][] buf, int frames) {
+    private void mix(float[][] buf, int frames, boolean off) {
         float w = wet;
         for (int i = 0; i < frames; i++) {
             w += wetStep;
@@ -195,7 +240,7 @@ final class Slot {
             if (faultFade) {
                 faultFade = false;
                 enterCooldown();
-            } else {
+            } else if (off) {
                 resting = true;
             }
         }

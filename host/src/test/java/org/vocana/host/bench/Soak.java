@@ -42,19 +42,19 @@ public final class Soak {
     /** What one run measured. */
     public record Result(String gc, double seconds, int edits, long blocks, long deviceUnderruns,
                          long deviceOverruns, long hostOverruns, long deadlineMisses, long p999Nanos, long maxNanos,
-                         long earlyAudioThreadBytes, long audioThreadBytes, long clicks, long allocatedMegabytes, long faults, String finalChain) {
+                         long earlyAudioThreadBytes, long audioThreadBytes, long clicks, long underrunClicks, long allocatedMegabytes, long faults, String finalChain) {
 
         String row() {
-            return String.format(Locale.ROOT, "%-5s %6.0f s %6d %8d %10d %9d %9d %9.1f %9.1f %8d/%-6d %7d %8d MB/s",
+            return String.format(Locale.ROOT, "%-5s %6.0f s %6d %8d %10d %9d %9d %9.1f %9.1f %8d/%-6d %6d/%-6d %8d MB/s",
                     gc, seconds, edits, blocks, deviceUnderruns, deviceOverruns + hostOverruns, deadlineMisses,
-                    p999Nanos / 1000.0, maxNanos / 1000.0, earlyAudioThreadBytes, audioThreadBytes, clicks,
-                    (long) (allocatedMegabytes / seconds));
+                    p999Nanos / 1000.0, maxNanos / 1000.0, earlyAudioThreadBytes, audioThreadBytes, clicks - underrunClicks,
+                    underrunClicks, (long) (allocatedMegabytes / seconds));
         }
 
         static String header() {
-            return String.format(Locale.ROOT, "%-5s %8s %6s %8s %10s %9s %9s %9s %9s %15s %7s %13s", "gc", "time",
+            return String.format(Locale.ROOT, "%-5s %8s %6s %8s %10s %9s %9s %9s %9s %15s %13s %13s", "gc", "time",
                     "edits", "blocks", "underruns", "overruns", "deadline", "p99.9 µs", "max µs", "audio B 1st/2nd",
-                    "clicks", "allocator");
+                    "clicks other/gap", "allocator");
         }
     }
 
@@ -69,7 +69,8 @@ public final class Soak {
                     String.valueOf(r.deviceOverruns()), String.valueOf(r.hostOverruns()), String.valueOf(r.deadlineMisses()),
                     String.valueOf(r.p999Nanos()), String.valueOf(r.maxNanos()), String.valueOf(r.earlyAudioThreadBytes()),
                     String.valueOf(r.audioThreadBytes()),
-                    String.valueOf(r.clicks()), String.valueOf(r.allocatedMegabytes()), String.valueOf(r.faults()))));
+                    String.valueOf(r.clicks()), String.valueOf(r.underrunClicks()), String.valueOf(r.allocatedMegabytes()),
+                    String.valueOf(r.faults()))));
             return;
         }
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 60;
@@ -93,7 +94,7 @@ public final class Soak {
             Result r = new Result(f[0], Double.parseDouble(f[1]), Integer.parseInt(f[2]), Long.parseLong(f[3]),
                     Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]),
                     Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]), Long.parseLong(f[11]),
-                    Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14]), "");
+                    Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14]), Long.parseLong(f[15]), "");
             System.out.println(r.row());
         }
     }
@@ -156,10 +157,10 @@ public final class Soak {
                 throw new IllegalStateException("the simulator did not finish");
             }
             Map<String, Long> report = report(new String(p.getInputStream().readAllBytes()));
-            long clicks = clicks(recording);
+            long[] clicks = clicks(recording);
             return new Result(gc, elapsed, done, stats.blocks(), report.getOrDefault("underruns", -1L),
                     report.getOrDefault("overruns", -1L), stats.fromHostOverruns(), stats.deadlineMisses(),
-                    stats.blockTime().p999(), stats.blockTime().max(), early, bytes, clicks, megabytes, stats.faults(),
+                    stats.blockTime().p999(), stats.blockTime().max(), early, bytes, clicks[0], clicks[1], megabytes, stats.faults(),
                     spec.toString());
         } finally {
             stop.set(true);
@@ -228,30 +229,53 @@ public final class Soak {
     }
 
     /**
-     * Steps larger than the tone's steepest (440 Hz at -12 dBFS, times the highest gain, x1.5) in
-     * the recording after its first second.
+     * Click events in the recording after its first second: sample-to-sample steps larger than the
+     * tone's steepest (440 Hz at -12 dBFS, times the highest gain, x1.5), steps within 5 ms being one
+     * event. Returns {events, events next to a gap}: a gap is a run of 8 or more exact zeros, the
+     * silence a device inserts when it underruns (the tone never holds exactly 0), so those clicks
+     * are the underruns'; the others would be the engine's.
      */
-    static long clicks(Path recording) throws IOException {
+    static long[] clicks(Path recording) throws IOException {
         double bound = 1.5 * Math.pow(10, (-12 + MAX_GAIN_DB) / 20) * 2 * Math.PI * 440 / 48_000;
-        long clicks = 0;
+        float[] x;
         try (WavReader r = WavReader.open(recording)) {
+            int frames = (int) r.frames();
+            float[][] all = new float[2][frames];
+            int got = 0;
             float[][] buf = new float[2][4096];
-            float[] last = new float[2];
-            long frame = 0;
-            for (int n; (n = r.read(buf, 4096)) > 0; ) {
-                for (int c = 0; c < 2; c++) {
-                    for (int i = 0; i < n; i++) {
-                        float prev = i == 0 ? last[c] : buf[c][i - 1];
-                        if (frame + i > 48_000 && Math.abs(buf[c][i] - prev) > bound) {
-                            clicks++;
-                        }
-                    }
-                    last[c] = buf[c][n - 1];
+            for (int n; (n = r.read(buf, 4096)) > 0; got += n) {
+                System.arraycopy(buf[0], 0, all[0], got, n);
+            }
+            x = java.util.Arrays.copyOf(all[0], got);
+        }
+        boolean[] gap = new boolean[x.length];
+        for (int i = 0, run = 0; i < x.length; i++) {
+            run = x[i] == 0f ? run + 1 : 0;
+            if (run >= 8) {
+                for (int k = i - run + 1; k <= i; k++) {
+                    gap[k] = true;
                 }
-                frame += n;
             }
         }
-        return clicks;
+        long events = 0;
+        long nearGap = 0;
+        long lastClick = -1_000_000;
+        for (int i = 48_001; i < x.length; i++) {
+            if (Math.abs(x[i] - x[i - 1]) > bound) {
+                if (i - lastClick > 240) {
+                    events++;
+                    boolean near = false;
+                    for (int k = Math.max(0, i - 96); k < Math.min(x.length, i + 96) && !near; k++) {
+                        near = gap[k];
+                    }
+                    if (near) {
+                        nearGap++;
+                    }
+                }
+                lastClick = i;
+            }
+        }
+        return new long[] {events, nearGap};
     }
 
     private static Map<String, Long> report(String text) {

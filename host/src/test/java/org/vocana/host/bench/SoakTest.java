@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The short soak in the build: 6 s, 100 random edits, 250 MB/s of garbage beside the audio
  * thread. The audio thread allocates nothing, no effect faults, every edit is applied, and no
- * click is heard unless the (shared, noisy) machine made the device underrun.
+ * click is heard but next to a gap of a device underrun (the shared, noisy machine's doing).
  */
 class SoakTest {
 
@@ -31,9 +31,7 @@ class SoakTest {
         assertTrue(r.earlyAudioThreadBytes() < 16_384, "JIT deoptimisations only (a few hundred bytes each): " + report);
         assertEquals(0, r.faults(), report);
         assertTrue(r.allocatedMegabytes() / r.seconds() >= 200, "allocator rate: " + report);
-        if (r.deviceUnderruns() <= 1) { // the first read of the device is the pipeline filling
-            assertEquals(0, r.clicks(), "clicks with no underrun: " + report);
-        }
+        assertEquals(0, r.clicks() - r.underrunClicks(), "clicks not caused by a device underrun: " + report);
         assertTrue(r.blocks() > r.seconds() * 48_000 / 128 * 9 / 10, report);
         System.out.println(report);
     }
