@@ -220,7 +220,7 @@ public final class Soak {
             b[i & 1023] = (byte) i;
             live[i++ & 255] = b;
             long total = allocated.addAndGet(b.length);
-            long due = start + total * 1_000_000_000L / (250L << 20); // 250 MB/s
+            long due = start + (long) (total * (1e9 / (250L << 20))); // 250 MB/s
             long wait = due - System.nanoTime();
             if (wait > 200_000) {
                 java.util.concurrent.locks.LockSupport.parkNanos(wait);
