@@ -157,6 +157,9 @@ public final class Soak {
                 throw new IllegalStateException("the simulator did not finish");
             }
             Map<String, Long> report = report(new String(p.getInputStream().readAllBytes()));
+            if (System.getProperty("soak.debug") != null) {
+                System.err.println("simulator: " + report);
+            }
             long[] clicks = clicks(recording);
             return new Result(gc, elapsed, done, stats.blocks(), report.getOrDefault("underruns", -1L),
                     report.getOrDefault("overruns", -1L), stats.fromHostOverruns(), stats.deadlineMisses(),
