@@ -183,7 +183,8 @@ public final class DeviceRuntime implements AutoCloseable {
         }
         ChainResolver resolver = new ChainResolver(catalog);
         List<ChainResolver.ResolvedSlot> resolved = resolver.check(new ChainSpec(present));
-        if (live != null && sameEffects(present)) {
+        boolean liveEdit = live != null && sameEffects(present) && sameLatencies(resolved);
+        if (liveEdit) {
             for (int i = 0; i < resolved.size(); i++) {
                 double[] values = resolved.get(i).values();
                 for (int p = 0; p < values.length; p++) {
@@ -193,6 +194,9 @@ public final class DeviceRuntime implements AutoCloseable {
                 }
                 live.bypass(i, resolved.get(i).bypass());
             }
+        }
+        if (liveEdit) {
+            // done
         } else if (present.isEmpty()) {
             if (live != null) {
                 player.submit(null);
@@ -222,6 +226,45 @@ public final class DeviceRuntime implements AutoCloseable {
             if (!live.effect(i).descriptor().id().equals(present.get(i).effectId())
                     || live.optional(i) != present.get(i).optional()) {
                 return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * True if every effect whose parameters change would keep its latency: a parameter such as a
+     * lookahead changes it (when the effect next resets), and the slots' delay compensation and
+     * the reported latency are fixed per chain, so such an edit builds a new chain. Checked on a
+     * scratch instance with the new values.
+     */
+    private boolean sameLatencies(List<ChainResolver.ResolvedSlot> resolved) {
+        for (int i = 0; i < resolved.size(); i++) {
+            double[] values = resolved.get(i).values();
+            boolean changed = false;
+            for (int p = 0; p < values.length; p++) {
+                changed |= live.effect(i).parameter(p) != values[p];
+            }
+            if (!changed) {
+                continue;
+            }
+            var scratch = catalog.create(resolved.get(i).descriptor().id());
+            if (scratch.isEmpty()) {
+                return false;
+            }
+            try (var instance = scratch.get()) {
+                var effect = instance.effect();
+                effect.activate(settings.sampleRate(), settings.ioFrames(), settings.channels());
+                try {
+                    for (int p = 0; p < values.length; p++) {
+                        effect.setParameter(p, values[p]);
+                    }
+                    effect.reset();
+                    if (effect.latencyFrames() != live.effect(i).latencyFrames()) {
+                        return false;
+                    }
+                } finally {
+                    effect.deactivate();
+                }
             }
         }
         return true;

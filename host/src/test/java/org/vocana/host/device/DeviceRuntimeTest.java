@@ -189,8 +189,13 @@ class DeviceRuntimeTest {
             assertEquals(swaps, rt.engine().player().swaps());
             assertEquals(3.0, chain.effect(0).parameter(0));
             assertTrue(rt.stats().effects().get(0).bypassed());
-            rt.setChain(ChainSpec.parse("limiter,gain:gainDb=3"));
+            rt.setChain(ChainSpec.parse("gain:gainDb=3:bypass,limiter:lookaheadMs=5"));
             pump(device, () -> rt.engine().player().swaps() > swaps);
+            assertNotSame(chain, rt.engine().player().current(), "a lookahead change alters the latency: new chain");
+            assertEquals(240, rt.latencyFrames(), "5 ms at 48 kHz");
+            long swaps2 = rt.engine().player().swaps();
+            rt.setChain(ChainSpec.parse("limiter,gain:gainDb=3"));
+            pump(device, () -> rt.engine().player().swaps() > swaps2);
             assertNotSame(chain, rt.engine().player().current(), "a new order is a new chain");
             DeviceStats stats = rt.stats();
             assertTrue(stats.blockTime().count() > 0 && stats.blockTime().max() >= stats.blockTime().p50());
