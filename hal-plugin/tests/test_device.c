@@ -388,6 +388,53 @@ static void test_device_clock_backwards_and_retry(void)
     tu_region_free(&r);
 }
 
+static void test_device_one_direction(void)
+{
+    tu_region r = tu_region_new("duo", 48000, CH, CAP, 77, UINT64_C(1) << 63);
+    host h = host_bind(&r);
+    vocana_device play, rec;
+    vocana_device_config c = cfg_for("duo");
+    c.directions = VOCANA_DIR_TO_HOST;
+    CHECK_RC(vocana_device_init(&play, &c), VOCANA_OK);
+    c.directions = VOCANA_DIR_FROM_HOST;
+    CHECK_RC(vocana_device_init(&rec, &c), VOCANA_OK);
+    c.directions = 4;
+    vocana_device bad;
+    CHECK_RC(vocana_device_init(&bad, &c), VOCANA_E_ARG);
+    float buf[16 * CH], got[16 * CH];
+    for (size_t i = 0; i < 16 * CH; i++)
+        buf[i] = (float)i + 1;
+    /* the host has output waiting: attaching the playback context must not
+     * consume it (the capture context is its only reader) */
+    uint64_t start = atomic_load(&r.h->from_host.read_pos);
+    CHECK_EQ(vocana_ring_write(&h.out, buf, 8), 8);
+    uint64_t t = 5 * MS;
+    CHECK_EQ(vocana_device_tick(&play, t), VOCANA_ACT_ATTACH);
+    CHECK_RC(vocana_device_attach(&play, r.base, r.size, t), VOCANA_OK);
+    CHECK_EQ(atomic_load(&r.h->from_host.read_pos), start);
+    CHECK_EQ(vocana_device_tick(&rec, t), VOCANA_ACT_ATTACH);
+    CHECK_RC(vocana_device_attach(&rec, r.base, r.size, t), VOCANA_OK);
+    CHECK_EQ(atomic_load(&r.h->from_host.read_pos), start + 8); /* stale output discarded by the reader */
+    tu_heartbeat(&r);
+    vocana_device_tick(&play, t + MS);
+    vocana_device_tick(&rec, t + MS);
+    CHECK_EQ(vocana_device_state(&play), VOCANA_DEV_ACTIVE);
+    CHECK_EQ(vocana_device_state(&rec), VOCANA_DEV_ACTIVE);
+    /* each context moves only its own direction */
+    CHECK_EQ(vocana_device_write(&play, buf, 16), 16);
+    CHECK_EQ(vocana_device_write(&rec, buf, 16), 0);
+    CHECK_EQ(vocana_ring_read(&h.in, got, 16), 16);
+    CHECK(memcmp(buf, got, sizeof buf) == 0);
+    CHECK_EQ(vocana_ring_write(&h.out, buf, 16), 16);
+    CHECK_EQ(vocana_device_read(&play, got, 16), 0);
+    CHECK(all_zero(got, 16 * CH));
+    CHECK_EQ(vocana_device_read(&rec, got, 16), 16);
+    CHECK(memcmp(buf, got, sizeof buf) == 0);
+    detach_ok(&play, &r);
+    detach_ok(&rec, &r);
+    tu_region_free(&r);
+}
+
 static void test_registry(void)
 {
     vocana_registry *reg = malloc(sizeof *reg);
@@ -444,6 +491,7 @@ static void test_registry(void)
 }
 
 const th_test device_tests[] = {
+    {"device_one_direction_per_context", test_device_one_direction},
     {"device_init_errors", test_device_init_errors},
     {"device_detached_plays_silence", test_device_detached_silence},
     {"device_attach_probe_active_io", test_device_attach_probe_active_io},

@@ -269,7 +269,47 @@ static void test_service_end_to_end(void)
     free(d);
 }
 
+static void test_claim(void)
+{
+    char *d = make_tmpdir();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    uid_t me = getuid();
+    char dir[600], p[700];
+    snprintf(dir, sizeof dir, "%s/vocana", d);
+    int a = -1, b = -1, c = -1;
+    /* the folder is created 0700 when missing */
+    CHECK_RC(vocana_claim(dir, "mic", "to-host", me, &a), VOCANA_OK);
+    CHECK(a >= 0);
+    CHECK_RC(vocana_region_dir_check(dir, me), VOCANA_OK);
+    /* one stream per direction: a second claim (another open file, even in
+     * this process) is refused; the other direction and another device are free */
+    CHECK_RC(vocana_claim(dir, "mic", "to-host", me, &b), VOCANA_E_CLAIMED);
+    CHECK_EQ(b, -1);
+    CHECK_RC(vocana_claim(dir, "mic", "from-host", me, &b), VOCANA_OK);
+    CHECK_RC(vocana_claim(dir, "spk", "to-host", me, &c), VOCANA_OK);
+    vocana_unclaim(c);
+    /* released on close (and by the kernel when a process dies) */
+    vocana_unclaim(a);
+    CHECK_RC(vocana_claim(dir, "mic", "to-host", me, &a), VOCANA_OK);
+    vocana_unclaim(a);
+    vocana_unclaim(b);
+    /* refusals */
+    CHECK_RC(vocana_claim(dir, "mic", "sideways", me, &a), VOCANA_E_ARG);
+    CHECK_RC(vocana_claim(dir, "../x", "to-host", me, &a), VOCANA_E_DEVICE_ID);
+    CHECK_RC(vocana_claim(dir, "mic", "to-host", me + 1, &a), VOCANA_E_DIR_OWNER);
+    snprintf(p, sizeof p, "%s/evil.to-host.lock", dir);
+    CHECK(symlink("/etc/passwd", p) == 0);
+    CHECK_RC(vocana_claim(dir, "evil", "to-host", me, &a), VOCANA_E_OPEN);
+    CHECK_EQ(a, -1);
+    CHECK(strstr(vocana_strerror(VOCANA_E_CLAIMED), "in use by another stream") != NULL);
+    rm_rf(d);
+    free(d);
+}
+
 const th_test posix_tests[] = {
+    {"posix_claim_one_stream_per_direction", test_claim},
     {"posix_region_dir_and_path", test_region_dir_and_path},
     {"posix_region_dir_check", test_region_dir_check},
     {"posix_region_map_checks", test_region_map_checks},

@@ -75,6 +75,7 @@ enum vocana_err {
     VOCANA_E_FILE_MODE,
     VOCANA_E_FILE_SIZE,
     VOCANA_E_MMAP,
+    VOCANA_E_CLAIMED,          /* this direction of the device is in use   */
     VOCANA_E_COUNT_           /* number of codes, not an error             */
 };
 
@@ -175,6 +176,11 @@ int vocana_region_format(void *base, size_t size, const vocana_region_params *p)
 /* ------------------------------------------------------------------------
  * Device contexts.
  * ---------------------------------------------------------------------- */
+/* Directions a device context uses (vocana_device_config.directions). */
+#define VOCANA_DIR_TO_HOST   1u /* playback: this context writes the "to host" ring  */
+#define VOCANA_DIR_FROM_HOST 2u /* capture: this context reads the "from host" ring  */
+#define VOCANA_DIR_BOTH      (VOCANA_DIR_TO_HOST | VOCANA_DIR_FROM_HOST)
+
 typedef struct vocana_device_config {
     char device_id[VOCANA_DEVICE_ID_SIZE];
     uint32_t sample_rate;          /* 0: take the region's              */
@@ -182,6 +188,10 @@ typedef struct vocana_device_config {
     uint32_t max_io_frames;        /* required, 1..VOCANA_IO_FRAMES_MAX */
     uint64_t heartbeat_timeout_ns; /* 0: VOCANA_HEARTBEAT_TIMEOUT_MS    */
     uint64_t retry_interval_ns;    /* 0: VOCANA_RETRY_INTERVAL_MS       */
+    /* VOCANA_DIR_*; 0: both.  A context never touches the ring of a
+     * direction it does not use, so two processes (say, an ALSA playback
+     * stream and a capture stream) can each serve one direction. */
+    uint32_t directions;
 } vocana_device_config;
 
 enum vocana_dev_state {

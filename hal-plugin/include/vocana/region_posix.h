@@ -40,6 +40,16 @@ int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out);
 /* Unmap (no-op on an empty mapping); clears *m. */
 void vocana_region_unmap(vocana_mapping *m);
 
+/* Claims one direction of a device for this open stream: an exclusive
+ * flock(2) on "<dir>/<device_id>.<direction>.lock" (created 0600, no
+ * symbolic link, owned by `owner`), held until vocana_unclaim.  The kernel
+ * drops it when the process dies, so a crash never leaves a device claimed.
+ * direction: "to-host" or "from-host".  Creates `dir` (0700) if missing.
+ * Returns VOCANA_E_CLAIMED if another stream holds it; *fd_out gets the
+ * descriptor (or -1). */
+int vocana_claim(const char *dir, const char *device_id, const char *direction, uid_t owner, int *fd_out);
+void vocana_unclaim(int fd);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t vocana_monotonic_ns(void);
 

@@ -45,6 +45,8 @@ int vocana_device_init(vocana_device *dev, const vocana_device_config *cfg)
         return VOCANA_E_RATE;
     if (cfg->max_io_frames < 1 || cfg->max_io_frames > VOCANA_IO_FRAMES_MAX)
         return VOCANA_E_IO_FRAMES;
+    if (cfg->directions & ~VOCANA_DIR_BOTH)
+        return VOCANA_E_ARG;
 
     memset(dev, 0, sizeof *dev);
     dev->cfg = *cfg;
@@ -52,6 +54,8 @@ int vocana_device_init(vocana_device *dev, const vocana_device_config *cfg)
         dev->cfg.heartbeat_timeout_ns = VOCANA_HEARTBEAT_TIMEOUT_MS * NS_PER_MS;
     if (dev->cfg.retry_interval_ns == 0)
         dev->cfg.retry_interval_ns = VOCANA_RETRY_INTERVAL_MS * NS_PER_MS;
+    if (dev->cfg.directions == 0)
+        dev->cfg.directions = VOCANA_DIR_BOTH;
     atomic_init(&dev->gate, 0);
     atomic_init(&dev->dropped_detached_frames, 0);
     atomic_init(&dev->silence_detached_frames, 0);
@@ -159,13 +163,16 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
                                                                    VOCANA_RING_TO_HOST));
     float *d1 = (float *)((char *)base + vocana_ring_data_offset(info.capacity_frames, info.channels,
                                                                    VOCANA_RING_FROM_HOST));
-    rc = vocana_ring_init(&dev->to_host, &h->to_host, d0, info.capacity_frames, info.channels,
-                          VOCANA_PRODUCER);
-    if (rc == VOCANA_OK)
+    rc = VOCANA_OK;
+    if (dev->cfg.directions & VOCANA_DIR_TO_HOST)
+        rc = vocana_ring_init(&dev->to_host, &h->to_host, d0, info.capacity_frames, info.channels,
+                              VOCANA_PRODUCER);
+    if (rc == VOCANA_OK && (dev->cfg.directions & VOCANA_DIR_FROM_HOST)) {
         rc = vocana_ring_init(&dev->from_host, &h->from_host, d1, info.capacity_frames,
                               info.channels, VOCANA_CONSUMER);
-    if (rc == VOCANA_OK) /* what the host wrote before we attached is stale: start at "now" */
-        vocana_ring_discard(&dev->from_host);
+        if (rc == VOCANA_OK) /* what the host wrote before we attached is stale: start at "now" */
+            vocana_ring_discard(&dev->from_host);
+    }
     dev->from_host_late = 0;
     dev->from_host_primed = false;
     if (rc) { /* cannot happen after validation; keep the state consistent anyway */
@@ -222,7 +229,7 @@ static void gate_leave(vocana_device *dev)
 
 uint32_t vocana_device_write(vocana_device *dev, const float *in, uint32_t frames)
 {
-    if (!gate_enter(dev)) {
+    if (!(dev->cfg.directions & VOCANA_DIR_TO_HOST) || !gate_enter(dev)) {
         atomic_fetch_add_explicit(&dev->dropped_detached_frames, frames, memory_order_relaxed);
         return 0;
     }
@@ -233,7 +240,7 @@ uint32_t vocana_device_write(vocana_device *dev, const float *in, uint32_t frame
 
 uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames)
 {
-    if (!gate_enter(dev)) {
+    if (!(dev->cfg.directions & VOCANA_DIR_FROM_HOST) || !gate_enter(dev)) {
         size_t total = (size_t)frames * dev->cfg.channels;
         for (size_t i = 0; i < total; i++)
             out[i] = 0.0f;

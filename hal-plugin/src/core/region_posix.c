@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* POSIX glue: paths, directory checks, open/mmap/munmap.  [control] only. */
+#if !defined(__APPLE__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE 1 /* flock(2) */
+#endif
 #if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
 #define _DARWIN_C_SOURCE 1
 #endif
@@ -8,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -105,6 +109,50 @@ void vocana_region_unmap(vocana_mapping *m)
         munmap(m->base, m->size);
     if (m)
         memset(m, 0, sizeof *m);
+}
+
+int vocana_claim(const char *dir, const char *device_id, const char *direction, uid_t owner, int *fd_out)
+{
+    if (!dir || !device_id || !direction || !fd_out)
+        return VOCANA_E_ARG;
+    *fd_out = -1;
+    if (strcmp(direction, "to-host") != 0 && strcmp(direction, "from-host") != 0)
+        return VOCANA_E_ARG;
+    if (!vocana_device_id_valid(device_id))
+        return VOCANA_E_DEVICE_ID;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return VOCANA_E_DIR_MISSING;
+    int rc = vocana_region_dir_check(dir, owner);
+    if (rc)
+        return rc;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s.%s.lock", dir, device_id, direction);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return VOCANA_E_PATH_TOO_LONG;
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    if (fd < 0)
+        return VOCANA_E_OPEN;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return VOCANA_E_FILE_TYPE;
+    }
+    if (st.st_uid != owner) {
+        close(fd);
+        return VOCANA_E_FILE_OWNER;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return VOCANA_E_CLAIMED;
+    }
+    *fd_out = fd;
+    return VOCANA_OK;
+}
+
+void vocana_unclaim(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* closing the only descriptor of the open file releases the lock */
 }
 
 uint64_t vocana_monotonic_ns(void)

@@ -41,6 +41,8 @@ public enum RegionError {
     FILE_MODE(41, "region file mode wider than 0600 (or special bits set)"),
     FILE_SIZE(42, "region file size out of range; accepted: 1024 bytes to 256 MiB + 1 KiB"),
     MMAP(43, "cannot map the region file"),
+    /** Device side only: another stream holds this direction of the device (ALSA). */
+    CLAIMED(44, "this direction of the device is in use by another stream; one writer and one reader per device"),
     /** Host only: creating, sizing, renaming or removing a file failed. */
     IO(-1, "file I/O failed"),
     /** Host only: another host still bumps the heartbeat of the region to be taken over. */
