@@ -138,10 +138,9 @@ static snd_pcm_sframes_t vp_pointer(snd_pcm_ioplug_t *io)
     service(p, now);
     uint64_t due = vocana_alsa_frames_due(p->start_ns, now, p->rate);
     uint64_t todo = due > p->frames_done ? due - p->frames_done : 0;
-    /* what the application has made available: written frames (playback) or free space (capture) */
+    /* what the virtual card may move: frames the application wrote and the card has not played
+     * (playback), or free space the application has read (capture) */
     snd_pcm_uframes_t ready = snd_pcm_ioplug_hw_avail(io, io->hw_ptr, io->appl_ptr);
-    if (io->stream == SND_PCM_STREAM_CAPTURE)
-        ready = io->buffer_size - ready;
     if (todo > ready) {
         move(p, ready);
         if (io->state != SND_PCM_STATE_DRAINING)
@@ -326,7 +325,7 @@ SND_PCM_PLUGIN_DEFINE_FUNC(vocana)
     p->io.name = "Vocana virtual device";
     p->io.flags = SND_PCM_IOPLUG_FLAG_MONOTONIC;
     p->io.poll_fd = p->timer_fd;
-    p->io.poll_events = playback ? POLLOUT : POLLIN;
+    p->io.poll_events = POLLIN; /* the timerfd is readable each period; poll_revents turns it into POLLOUT for playback */
     p->io.mmap_rw = 1;
     p->io.callback = &vocana_callbacks;
     p->io.private_data = p;
