@@ -56,6 +56,27 @@ counted "stress (TSan)" sh tests/run-tsan.sh "$B/stress-tsan" "$STRESS_SAMPLES" 
 
 counted "device simulator end to end (ASan+UBSan, fake host)" env B="$B" sh tests/test_sim.sh
 
+echo "== ALSA plugin: per-user install and uninstall"
+if pkg-config --exists alsa 2>/dev/null; then
+    h=$(mktemp -d)
+    printf 'pcm.mine { type null }\n' > "$h/.asoundrc"
+    cp "$h/.asoundrc" "$h/orig"
+    if HOME="$h" XDG_DATA_HOME= XDG_CONFIG_HOME= sh -c 'bash alsa/install-alsa.sh install && bash alsa/install-alsa.sh install' >/dev/null &&
+       [ -f "$h/.local/share/vocana/alsa/libasound_module_pcm_vocana.so" ] &&
+       [ "$(grep -c '^# >>> vocana' "$h/.asoundrc")" -eq 1 ] &&
+       { ! command -v aplay >/dev/null || HOME="$h" aplay -L 2>/dev/null | grep -qx vocana; } &&
+       HOME="$h" XDG_DATA_HOME= XDG_CONFIG_HOME= bash alsa/install-alsa.sh uninstall >/dev/null &&
+       cmp -s "$h/orig" "$h/.asoundrc" && [ ! -e "$h/.local/share/vocana" ] && [ ! -e "$h/.config/vocana" ]; then
+        echo "  ok   install twice adds one include (aplay -L lists vocana); uninstall restores ~/.asoundrc byte for byte"
+        ok
+    else
+        fail "install-alsa round trip (in $h)"
+    fi
+    rm -rf "$h"
+else
+    echo "  SKIPPED: libasound2-dev is not installed"
+fi
+
 echo "== fuzz (libFuzzer, ${FUZZ_SECONDS} s shared by fuzz_region and fuzz_wav)"
 if [ "$HAVE_FUZZER" = 1 ]; then
     flog="$B/fuzz.log"
