@@ -171,6 +171,21 @@ static int vp_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd, unsigned in
     return 0;
 }
 
+/* Playback: frames the application wrote and the card has not taken yet, plus the host's
+ * processing latency (its chain; one IO block more comes on top in a round trip). Capture: the
+ * frames recorded and not read yet. */
+static int vp_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
+{
+    vocana_pcm *p = io->private_data;
+    snd_pcm_uframes_t queued = io->stream == SND_PCM_STREAM_PLAYBACK
+                                   ? snd_pcm_ioplug_hw_avail(io, io->hw_ptr, io->appl_ptr)
+                                   : snd_pcm_ioplug_avail(io, io->hw_ptr, io->appl_ptr);
+    *delayp = (snd_pcm_sframes_t)queued;
+    if (io->stream == SND_PCM_STREAM_PLAYBACK)
+        *delayp += (snd_pcm_sframes_t)vocana_device_host_latency(&p->dev);
+    return 0;
+}
+
 static int vp_prepare(snd_pcm_ioplug_t *io)
 {
     vocana_pcm *p = io->private_data;
@@ -200,6 +215,7 @@ static const snd_pcm_ioplug_callback_t vocana_callbacks = {
     .pointer = vp_pointer,
     .poll_revents = vp_poll_revents,
     .prepare = vp_prepare,
+    .delay = vp_delay,
     .close = vp_close,
 };
 

@@ -177,6 +177,33 @@ class AlsaIT {
         assertTrue(snr > 40, "the recording is the processed signal: residual only " + snr + " dB below it");
     }
 
+    @Test
+    void theRoundTripIsOneIoBlockPlusTheChainLatencyAsTheDeviceReports() throws Exception {
+        startHost();
+        Thread.sleep(3_000); // the host's start-up work (JIT, warm-up) done
+        Path tool = PLUGIN.resolveSibling("alsa_latency");
+        Process p = alsa("latency.log", tool.toString(), "vocana", "3", "128", "3");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        String out = log(dir.resolve("latency.log"));
+        assertEquals(0, p.exitValue(), out);
+        java.util.Map<String, Long> r = new java.util.HashMap<>();
+        for (String line : out.split("\n")) {
+            String[] kv = line.trim().split(" ");
+            if (kv.length == 2 && kv[1].matches("-?\\d+")) {
+                r.put(kv[0], Long.parseLong(kv[1]));
+            }
+        }
+        System.out.println("ALSA round trip at 48 kHz, 128-frame periods: " + out.replace('\n', ' '));
+        // one 128-frame IO block through the host, plus the chain's 96 frames (the limiter's 2 ms
+        // lookahead), which the host publishes and the plugin adds to its reported delay; the plugin
+        // moves audio when the application calls it (once a period), which can add one period,
+        // fixed for the run; +-2 frames for the start timestamps
+        long beyond = r.get("latency_frames") - (128 + 96);
+        assertTrue(Math.abs(beyond) <= 2 || Math.abs(beyond - 128) <= 2, out);
+        assertEquals(r.get("latency_min"), r.get("latency_max"), 2, "stable: " + out);
+        assertEquals(0, r.get("xruns"), out);
+    }
+
     /** The lag (0..max) of y against x with the largest cross-correlation over the first 10 s. */
     static int bestLag(float[] x, float[] y, int max) {
         int n = Math.min(x.length, 480_000);
