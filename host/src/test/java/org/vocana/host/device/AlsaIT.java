@@ -204,6 +204,26 @@ class AlsaIT {
         assertEquals(0, r.get("xruns"), out);
     }
 
+    @Test
+    void mmapAccessAndS32WorkAndAStalledRecorderGetsAnOverrunTheAlsaWay() throws Exception {
+        startHost();
+        Path rec = dir.resolve("mmap.wav");
+        Process arecord = alsa("arecord.log", "arecord", "-M", "-D", "vocana", "-f", "S32_LE", "-r", "48000", "-c", "2",
+                "-d", "8", rec.toString());
+        Process aplay = alsa("aplay.log", "aplay", "-M", "-D", "vocana", EXAMPLE.toString());
+        assertTrue(aplay.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, aplay.exitValue(), log(dir.resolve("aplay.log")));
+        // stop the recorder for a second: its buffer (at most half a second) overflows
+        new ProcessBuilder("kill", "-STOP", String.valueOf(arecord.pid())).start().waitFor();
+        Thread.sleep(1_000);
+        new ProcessBuilder("kill", "-CONT", String.valueOf(arecord.pid())).start().waitFor();
+        assertTrue(arecord.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, arecord.exitValue(), log(dir.resolve("arecord.log")));
+        assertTrue(log(dir.resolve("arecord.log")).contains("overrun!!!"), "xrun reported: " + log(dir.resolve("arecord.log")));
+        float[] y = readAll(rec)[0];
+        assertTrue(rms(y, 24_000, 5 * 48_000) > 0.01, "the example came through with MMAP access and S32");
+    }
+
     /** The lag (0..max) of y against x with the largest cross-correlation over the first 10 s. */
     static int bestLag(float[] x, float[] y, int max) {
         int n = Math.min(x.length, 480_000);
