@@ -36,6 +36,7 @@ public final class EffectVerifier {
     private long seed = 0x5EEDL;
     private int level = MAX_LEVEL;
     private int maxFrames = 1024;
+    private long checkTimeoutMillis = 60_000;
 
     private EffectVerifier(Supplier<Effect> factory) {
         this.factory = factory;
@@ -67,6 +68,18 @@ public final class EffectVerifier {
             throw new IllegalArgumentException("maxFrames " + frames + " out of range: accepted 1..8192");
         }
         this.maxFrames = frames;
+        return this;
+    }
+
+    /**
+     * How long one check may run before the watchdog gives up on it (default 60 s): the check is
+     * reported as hung and the next one runs (the stuck thread is left behind as a daemon).
+     */
+    public EffectVerifier checkTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("check timeout must be positive, not " + timeout);
+        }
+        this.checkTimeoutMillis = timeout.toMillis();
         return this;
     }
 
@@ -133,11 +146,27 @@ public final class EffectVerifier {
         if (checkLevel > level) {
             return;
         }
-        String problem;
+        AtomicReference<String> outcome = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().daemon().name("verifier-" + name).unstarted(() -> {
+            try {
+                String p = check.run();
+                outcome.set(p == null ? "" : p);
+            } catch (Throwable e) {
+                outcome.set("threw " + e + " (effects must not throw from process or parameter calls with valid arguments)");
+            }
+        });
+        t.start();
         try {
-            problem = check.run();
-        } catch (Throwable t) {
-            problem = "threw " + t + " (effects must not throw from process or parameter calls with valid arguments)";
+            t.join(checkTimeoutMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String problem = outcome.get();
+        if (problem == null) {
+            problem = "did not finish within " + checkTimeoutMillis / 1000.0 + " s: the effect hangs (in activate(),"
+                    + " process() or a parameter call); the check was abandoned";
+        } else if (problem.isEmpty()) {
+            problem = null;
         }
         results.add(new Result(name, checkLevel, problem == null, problem == null ? "" : problem));
     }

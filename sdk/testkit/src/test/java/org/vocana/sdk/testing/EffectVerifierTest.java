@@ -148,4 +148,24 @@ class EffectVerifierTest {
         assertEquals("level 0 out of range: accepted 1..3",
                 assertThrows(IllegalArgumentException.class, () -> EffectVerifier.of(Good::new).level(0)).getMessage());
     }
+
+    @Test
+    void aHangingCheckIsStoppedByTheWatchdogAndTheRestStillRuns() {
+        EffectVerifier.Report r = EffectVerifier.of(() -> new Good() {
+            @Override
+            protected void render(float[][] in, float[][] out, int frames) {
+                if (frames == 7) {
+                    while (true) {
+                        Thread.onSpinWait();
+                    }
+                }
+                super.render(in, out, frames);
+            }
+        }).checkTimeout(java.time.Duration.ofMillis(500)).verify();
+        Map<String, String> f = r.results().stream().filter(x -> !x.passed())
+                .collect(Collectors.toMap(EffectVerifier.Result::check, EffectVerifier.Result::detail));
+        assertEquals(Map.of("block-sizes", "did not finish within 0.5 s: the effect hangs (in activate(), process() or a"
+                + " parameter call); the check was abandoned"), f);
+        assertEquals(12, r.results().size(), "every other check ran");
+    }
 }
