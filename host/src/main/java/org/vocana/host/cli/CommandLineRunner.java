@@ -133,7 +133,7 @@ public final class CommandLineRunner {
                 return refused;
             }
             try {
-                code = VocanaCommand.run(args, catalog, configurationAdmin, version, stopping, System.out, System.err);
+                code = VocanaCommand.run(args, catalog, configurationAdmin, version, stopping, context, System.out, System.err);
             } catch (LinkageError e) {
                 if (stopping.getCount() > 0) {
                     throw e;

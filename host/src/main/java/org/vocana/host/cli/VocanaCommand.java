@@ -33,7 +33,8 @@ public final class VocanaCommand implements Runnable {
 
     /** Parses and runs {@code args}; returns the exit code. */
     public static int run(String[] args, EffectCatalog catalog, ConfigurationAdmin configurationAdmin, String version,
-                          CountDownLatch frameworkStopping, PrintStream out, PrintStream err) {
+                          CountDownLatch frameworkStopping, org.osgi.framework.BundleContext context, PrintStream out,
+                          PrintStream err) {
         CommandLine cl = new CommandLine(new VocanaCommand());
         cl.getCommandSpec().version("vocana " + version);
         cl.addSubcommand("process", new ProcessCommand(catalog, out, err));
@@ -41,6 +42,7 @@ public final class VocanaCommand implements Runnable {
         cl.addSubcommand("demo", new DemoCommand(catalog, configurationAdmin, out, err));
         cl.addSubcommand("run", new RunCommand(frameworkStopping, configurationAdmin, err));
         cl.addSubcommand("shell", new ShellCommand(frameworkStopping));
+        cl.addSubcommand("validate", new ValidateCommand(context, out, err));
         for (String usage : org.vocana.host.control.Control.USAGE) {
             String name = usage.substring(0, usage.indexOf(' '));
             CommandLine sub = new CommandLine(new RemoteCommand(name, out, err));

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -16,10 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,37 +43,9 @@ class HotLoadIT {
         }
     }
 
-    /** Packs {@link HalfEffect} as a DS bundle: manifest, component description, class. */
     private Path effectBundle() throws IOException {
-        Manifest m = new Manifest();
-        Attributes a = m.getMainAttributes();
-        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Bundle-ManifestVersion", "2");
-        a.putValue("Bundle-SymbolicName", "org.vocana.test.half");
-        a.putValue("Bundle-Version", "1.0.0");
-        a.putValue("Import-Package", "org.vocana.sdk;version=\"[1.0,2)\"");
-        a.putValue("Service-Component", "OSGI-INF/half.xml");
-        a.putValue("Require-Capability",
-                "osgi.extender;filter:=\"(&(osgi.extender=osgi.component)(version>=1.3)(!(version>=2.0)))\"");
-        String xml = """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="org.vocana.test.half">
-                  <property name="vocana.effect.id" type="String" value="test-half"/>
-                  <service scope="prototype"><provide interface="org.vocana.sdk.Effect"/></service>
-                  <implementation class="org.vocana.host.testeffect.HalfEffect"/>
-                </scr:component>
-                """;
-        String cls = HalfEffect.class.getName().replace('.', '/') + ".class";
-        Path jar = dir.resolve("half.jar");
-        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o, m)) {
-            j.putNextEntry(new JarEntry("OSGI-INF/half.xml"));
-            j.write(xml.getBytes(StandardCharsets.UTF_8));
-            j.putNextEntry(new JarEntry(cls));
-            try (var in = HalfEffect.class.getClassLoader().getResourceAsStream(cls)) {
-                in.transferTo(j);
-            }
-        }
-        return jar;
+        return org.vocana.host.testeffect.TestBundles.effectBundle(dir.resolve("half.jar"), "org.vocana.test.half",
+                HalfEffect.class, "test-half", "");
     }
 
     /** RMS in dBFS of channel 0 over the second half of a 1 s -20 dBFS tone recorded through the device. */

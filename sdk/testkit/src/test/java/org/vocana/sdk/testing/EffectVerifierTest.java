@@ -168,4 +168,33 @@ class EffectVerifierTest {
                 + " parameter call); the check was abandoned"), f);
         assertEquals(12, r.results().size(), "every other check ran");
     }
+
+    @Test
+    void aFilterThatRunsOnSubnormalsIsCaughtWhateverTheCpu() {
+        // whether subnormal arithmetic is slow depends on the CPU (this one: not much); the
+        // subnormal outputs are caught everywhere
+        Map<String, String> f = failures(() -> new Good() {
+            final float[] state = new float[8];
+
+            @Override
+            protected void onReset() {
+                super.onReset();
+                java.util.Arrays.fill(state, 0f);
+            }
+
+            @Override
+            protected void render(float[][] in, float[][] out, int frames) {
+                for (int c = 0; c < channels(); c++) {
+                    float s = state[c];
+                    for (int i = 0; i < frames; i++) {
+                        s = in[c][i] * 0.01f + s * 0.9f; // tiny input keeps the state subnormal
+                        out[c][i] = s + in[c][i];
+                    }
+                    state[c] = s;
+                }
+            }
+        });
+        assertTrue(f.get("inputs").contains("subnormal output") && f.get("inputs").contains("flush tiny values to zero"),
+                f.toString());
+    }
 }
