@@ -130,6 +130,7 @@ public final class EffectVerifier {
         run(results, "latency", 3, this::latency);
         run(results, "allocation", 3, this::allocation);
         run(results, "denormal-speed", 3, this::denormalSpeed);
+        run(results, "linear-time", 3, this::linearTime);
         run(results, "concurrency", 3, this::concurrency);
         return new Report(id, seed, level, List.copyOf(results));
     }
@@ -407,10 +408,28 @@ public final class EffectVerifier {
                     buf[c][k] = (float) (0.25 * Math.sin(2 * Math.PI * 440 * (t + k) / 48_000));
                 }
             }
-            e.process(buf, buf, 256);
+            // and within the block: a second jump between two calls that cover it
+            int split = 1 + r.nextInt(254);
+            float[][] tail = new float[2][256 - split];
+            for (int c = 0; c < 2; c++) {
+                System.arraycopy(buf[c], split, tail[c], 0, 256 - split);
+            }
+            e.process(buf, buf, split);
+            if (!ps.isEmpty()) {
+                int i = r.nextInt(ps.size());
+                ParameterDescriptor p = ps.get(i);
+                double v = r.nextBoolean() ? p.max() : p.min();
+                if (p.check(v) == null) {
+                    e.setParameter(i, v);
+                }
+            }
+            e.process(tail, tail, 256 - split);
+            for (int c = 0; c < 2; c++) {
+                System.arraycopy(tail[c], 0, buf[c], split, 256 - split);
+            }
             String bad = finite(buf, 256);
             if (bad != null) {
-                return "parameter jumps every block (block " + b + "): " + bad;
+                return "parameter jumps every block and within blocks (block " + b + "): " + bad;
             }
             for (int k = 0; k < 256; k++) {
                 worstStep = Math.max(worstStep, Math.abs(buf[0][k] - (k == 0 ? last : buf[0][k - 1])));
@@ -497,6 +516,41 @@ public final class EffectVerifier {
                     + " flush tiny values to zero (e.g. add and subtract a small DC offset)", (double) tiny / normal);
         }
         return null;
+    }
+
+    private String linearTime() {
+        int big = Math.min(maxFrames, 2048);
+        if (big < 256) {
+            return null;
+        }
+        Effect e = factory.get();
+        e.activate(48_000, big, 2);
+        float[][] buf = new float[2][big];
+        SplittableRandom r = new SplittableRandom(seed);
+        fillNoise(buf, big, r, 0.5f);
+        long small = perFrame(e, buf, 32);
+        long large = perFrame(e, buf, big);
+        e.deactivate();
+        // time per frame must not grow with the block (allow 3x for cache effects)
+        if (large > 3 * small + 20) {
+            return String.format(Locale.ROOT, "time per frame grows with the block size (%d ns at 32 frames, %d ns at %d"
+                    + " frames): keep the work per frame constant", small, large, big);
+        }
+        return null;
+    }
+
+    /** Best-of-5 nanoseconds per frame for blocks of {@code frames} (about 200 000 frames per round). */
+    private static long perFrame(Effect e, float[][] buf, int frames) {
+        int calls = Math.max(4, 200_000 / frames);
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                e.process(buf, buf, frames);
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / ((long) calls * frames));
+        }
+        return best;
     }
 
     private static long time(Effect e, float[][] buf, Runnable fill) {
