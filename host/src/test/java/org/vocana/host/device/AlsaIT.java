@@ -197,10 +197,11 @@ class AlsaIT {
         // one 128-frame IO block through the host, plus the chain's 96 frames (the limiter's 2 ms
         // lookahead), which the host publishes and the plugin adds to its reported delay; the plugin
         // moves audio when the application calls it (once a period), which can add one period,
-        // fixed for the run; +-2 frames for the start timestamps
+        // fixed for the run; +-8 frames (0.17 ms) for the skew between the streams' start timestamps
+        // and their virtual clocks
         long beyond = r.get("latency_frames") - (128 + 96);
-        assertTrue(Math.abs(beyond) <= 2 || Math.abs(beyond - 128) <= 2, out);
-        assertEquals(r.get("latency_min"), r.get("latency_max"), 2, "stable: " + out);
+        assertTrue(Math.abs(beyond) <= 8 || Math.abs(beyond - 128) <= 8, out);
+        assertEquals(r.get("latency_min"), r.get("latency_max"), 4, "stable: " + out);
         assertEquals(0, r.get("xruns"), out);
     }
 
