@@ -98,6 +98,23 @@ final class ValidateCommand implements Callable<Integer> {
     private List<EffectVerifier.Report> validate() throws Unvalidatable, InvalidSyntaxException, InterruptedException {
         String bsn = symbolicName();
         Bundle bundle = install(bsn);
+        try {
+            return validate(bundle);
+        } finally {
+            if (installedHere) {
+                try {
+                    bundle.uninstall(); // leave the framework cache as it was
+                } catch (BundleException | IllegalStateException e) {
+                    // the process ends anyway
+                }
+            }
+        }
+    }
+
+    private boolean installedHere;
+
+    private List<EffectVerifier.Report> validate(Bundle bundle) throws Unvalidatable, InvalidSyntaxException,
+            InterruptedException {
         Collection<ServiceReference<Effect>> refs = awaitEffects(bundle);
         if (refs.isEmpty()) {
             throw new Unvalidatable("no effect inside: the bundle registers no " + Effect.class.getName()
@@ -160,6 +177,7 @@ final class ValidateCommand implements Callable<Integer> {
         Bundle bundle;
         try {
             bundle = context.installBundle(jar.toUri().toString());
+            installedHere = true;
         } catch (BundleException e) {
             if (e.getType() == BundleException.DUPLICATE_BUNDLE_ERROR) {
                 bundle = java.util.Arrays.stream(context.getBundles()).filter(b -> bsn.equals(b.getSymbolicName()))
@@ -169,8 +187,15 @@ final class ValidateCommand implements Callable<Integer> {
             }
         }
         try {
-            bundle.start();
+            bundle.start(Bundle.START_TRANSIENT); // not remembered: the next start of this framework ignores it
         } catch (BundleException e) {
+            if (installedHere) {
+                try {
+                    bundle.uninstall();
+                } catch (BundleException | IllegalStateException ignored) {
+                    // leaving anyway
+                }
+            }
             Set<String> missing = new LinkedHashSet<>(unexported(bundle));
             Matcher m = MISSING_PACKAGE.matcher(String.valueOf(e.getMessage()));
             while (m.find()) {
