@@ -39,7 +39,7 @@ public class ChainBenchmark {
     static final int FRAMES = 128;
     static final int CHANNELS = 2;
 
-    @Param({"highpass,gain,limiter", "highpass", "gain", "limiter"})
+    @Param({"highpass,denoise,gain,limiter", "highpass,gain,limiter", "highpass", "denoise", "gain", "limiter"})
     public String chain;
 
     private Chain active;
@@ -48,7 +48,8 @@ public class ChainBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        active = Chain.activate(new ChainResolver(TestCatalog.builtIns()).instantiate(ChainSpec.parse(chain)),
+        TestCatalog catalog = TestCatalog.builtIns().add(org.vocana.effect.denoise.NoiseSuppressor::new);
+        active = Chain.activate(new ChainResolver(catalog).instantiate(ChainSpec.parse(chain)),
                 48_000, FRAMES, CHANNELS);
         Random r = new Random(42);
         for (int c = 0; c < CHANNELS; c++) {
