@@ -97,6 +97,7 @@ final class ValidateCommand implements Callable<Integer> {
 
     private List<EffectVerifier.Report> validate() throws Unvalidatable, InvalidSyntaxException, InterruptedException {
         String bsn = symbolicName();
+        awaitStartLevel();
         Bundle bundle = install(bsn);
         try {
             return validate(bundle);
@@ -112,6 +113,22 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     private boolean installedHere;
+
+    /**
+     * Waits until the framework has reached its beginning start level: its start-level thread
+     * walks every bundle, and must not meet ours being installed or uninstalled.
+     */
+    private void awaitStartLevel() throws InterruptedException {
+        String begin = context.getProperty("org.osgi.framework.startlevel.beginning");
+        int target = begin == null ? 1 : Integer.parseInt(begin.strip());
+        org.osgi.framework.startlevel.FrameworkStartLevel fsl =
+                context.getBundle(0).adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class);
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (fsl.getStartLevel() < target && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(100); // the start-level thread finishes its walk after the level is set
+    }
 
     private List<EffectVerifier.Report> validate(Bundle bundle) throws Unvalidatable, InvalidSyntaxException,
             InterruptedException {

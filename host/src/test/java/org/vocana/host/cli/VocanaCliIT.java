@@ -233,7 +233,7 @@ class VocanaCliIT {
         assertFails(1, "truncated", "process", truncated.toString(), out, "--chain", "gain");
         assertFails(1, "8-bit PCM", "process", eightBit.toString(), out, "--chain", "gain");
         assertFails(1, "no such file", "process", dir.resolve("missing.wav").toString(), out, "--chain", "gain");
-        assertFails(2, "unknown effect 'gian'; installed effects: denoise, gain, highpass, limiter",
+        assertFails(2, "unknown effect 'gian'; installed effects: denoise, denoise-speex, gain, highpass, limiter",
                 "process", good.toString(), out, "--chain", "gian");
         assertFails(2, "effect 'gain' has no parameter 'db'; its parameters: gainDb, mute",
                 "process", good.toString(), out, "--chain", "gain:db=3");
