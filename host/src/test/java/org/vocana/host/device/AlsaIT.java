@@ -261,27 +261,28 @@ class AlsaIT {
     @Test
     void killingTheHostLeavesTheApplicationsRunningOnSilenceAndTheyResumeWhenItIsBack() throws Exception {
         startHost();
-        Path input = longExample(12);
+        Thread.sleep(2_000); // the host's start-up work done (a loaded machine needs it)
+        Path input = longExample(16);
         Path rec = dir.resolve("rec.wav");
         Process arecord = alsa("arecord.log", "arecord", "-D", "vocana", "-f", "FLOAT_LE", "-r", "48000", "-c", "2",
-                "-d", "12", rec.toString());
+                "-d", "14", rec.toString());
         Process aplay = alsa("aplay.log", "aplay", "-D", "vocana", input.toString());
-        Thread.sleep(3_000);
+        Thread.sleep(4_000);
         host.destroyForcibly(); // kill -9
         host.waitFor(10, TimeUnit.SECONDS);
         Thread.sleep(3_000);
         assertTrue(aplay.isAlive() && arecord.isAlive(), "both applications run on without the host");
         startHost();
-        assertTrue(aplay.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, aplay.exitValue(), "aplay never errors out: " + log(dir.resolve("aplay.log")));
         assertTrue(arecord.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, arecord.exitValue(), log(dir.resolve("arecord.log")));
+        assertTrue(aplay.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, aplay.exitValue(), "aplay never errors out: " + log(dir.resolve("aplay.log")));
         float[] y = readAll(rec)[0];
-        assertEquals(12 * 48_000, y.length, "arecord got every frame of its 12 s");
-        double before = rms(y, 1 * 48_000, 3 * 48_000);
-        double during = rms(y, (int) (4.2 * 48_000), (int) (5.8 * 48_000));
-        double after = rms(y, 9 * 48_000, 11 * 48_000);
-        assertTrue(before > 0.01, "processed audio before the kill: " + before);
+        assertEquals(14 * 48_000, y.length, "arecord got every frame of its 14 s");
+        double before = rms(y, 2 * 48_000, (int) (3.5 * 48_000));
+        double during = rms(y, (int) (5.2 * 48_000), (int) (6.8 * 48_000));
+        double after = rms(y, (int) (11.5 * 48_000), (int) (13.5 * 48_000));
+        assertTrue(before > 0.01, "processed audio before the kill: " + before + "; " + log(dir.resolve("arecord.log")));
         assertEquals(0.0, during, 1e-9, "silence while the host is gone");
         assertTrue(after > 0.01, "processed audio again after the restart: " + after);
     }
