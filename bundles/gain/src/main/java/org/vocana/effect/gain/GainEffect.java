@@ -59,7 +59,8 @@ public final class GainEffect extends AbstractEffect {
                 float[] x = in[c];
                 float[] y = out[c];
                 for (int i = 0; i < frames; i++) {
-                    y[i] = x[i] * g;
+                    float v = x[i] * g;
+                    y[i] = Math.abs(v) < Float.MIN_NORMAL ? 0f : v; // a gain below 1 must not make subnormals
                 }
             }
             return;
@@ -67,7 +68,8 @@ public final class GainEffect extends AbstractEffect {
         for (int i = 0; i < frames; i++) {
             float g = (float) gain.next();
             for (int c = 0; c < channels; c++) {
-                out[c][i] = in[c][i] * g;
+                float v = in[c][i] * g;
+                out[c][i] = Math.abs(v) < Float.MIN_NORMAL ? 0f : v;
             }
         }
     }

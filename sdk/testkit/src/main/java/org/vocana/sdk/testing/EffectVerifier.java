@@ -303,23 +303,51 @@ public final class EffectVerifier {
     private String inputs() {
         String[] names = {"silence", "DC", "full-scale noise", "impulses", "full-scale square", "sine sweep",
             "near-subnormal"};
-        for (int kind = 0; kind < names.length; kind++) {
-            Effect e = factory.get();
-            e.activate(48_000, 256, 2);
-            float[][] buf = new float[2][256];
-            SplittableRandom r = new SplittableRandom(seed + kind);
-            long t = 0;
-            for (int b = 0; b < 200; b++, t += 256) {
-                signal(kind, buf, t, r);
-                e.process(buf, buf, 256);
-                String bad = finite(buf, 256);
-                if (bad != null) {
-                    return names[kind] + " input, block " + b + ": " + bad;
+        for (int setting = 0; setting < 3; setting++) {
+            for (int kind = 0; kind < names.length; kind++) {
+                Effect e = factory.get();
+                String params = randomParameters(e, setting);
+                e.activate(48_000, 256, 2);
+                float[][] buf = new float[2][256];
+                SplittableRandom r = new SplittableRandom(seed + kind);
+                long t = 0;
+                for (int b = 0; b < 200; b++, t += 256) {
+                    signal(kind, buf, t, r);
+                    e.process(buf, buf, 256);
+                    String bad = finite(buf, 256);
+                    if (bad != null) {
+                        return names[kind] + " input" + params + ", block " + b + ": " + bad;
+                    }
                 }
+                e.deactivate();
             }
-            e.deactivate();
         }
         return null;
+    }
+
+    /**
+     * Setting 0 leaves the defaults; settings 1 and 2 set every parameter to a random value in its
+     * range (seeded). Returns a description for messages ("" for the defaults).
+     */
+    private String randomParameters(Effect e, int setting) {
+        if (setting == 0) {
+            return "";
+        }
+        List<ParameterDescriptor> ps = e.descriptor().parameters();
+        SplittableRandom r = new SplittableRandom(seed * 31 + setting);
+        StringBuilder sb = new StringBuilder(" with");
+        for (int i = 0; i < ps.size(); i++) {
+            ParameterDescriptor p = ps.get(i);
+            double v = p.min() + r.nextDouble() * (p.max() - p.min());
+            if (p.check(v) != null) {
+                v = r.nextBoolean() ? p.min() : p.max();
+            }
+            if (p.check(v) == null) {
+                e.setParameter(i, v);
+                sb.append(' ').append(p.id()).append('=').append(String.format(Locale.ROOT, "%.4g", v));
+            }
+        }
+        return ps.isEmpty() ? "" : sb.toString();
     }
 
     private String determinism() {
