@@ -43,9 +43,9 @@ import picocli.CommandLine.Option;
  * aligned with the input. {@code --offline} renders the same chain as fast as possible instead.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Stream the shipped example (noisy speech with hum and rumble) in real time through a virtual",
-            "device running the voice preset, with the device simulator as the audio server; live stats;",
-            "writes the input and the result side by side."})
+        description = {"Stream the shipped noisy speech example through a device with the voice preset.",
+            "The device simulator plays the audio server's part, in real time, with live stats; the input and",
+            "the result (aligned with it) are written side by side. --offline renders as fast as possible."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String EXAMPLE = "/examples/noisy-speech.wav";

@@ -17,9 +17,9 @@ import picocli.CommandLine.Command;
  * (files {@code org.vocana.device-ID.cfg}) until it is stopped (Ctrl-C, SIGTERM).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the host: one virtual device per configuration file org.vocana.device-ID.cfg in load/",
-            "(keys: id, name, sampleRate, channels, ioFrames, chain, fadeMs); with none, a default stereo",
-            "48 kHz device 'vocana'. Stop with Ctrl-C."})
+        description = {"Run the host with the virtual devices configured in load/.",
+            "One device per file org.vocana.device-ID.cfg (keys: id, name, sampleRate, channels, ioFrames,",
+            "chain, fadeMs, watchdogMs); with none, a default stereo 48 kHz device 'vocana'. Stop with Ctrl-C."})
 final class RunCommand implements Callable<Integer> {
 
     private final CountDownLatch frameworkStopping;

@@ -37,9 +37,10 @@ import picocli.CommandLine.Parameters;
  * pass at the chosen level, 1 when a check fails, 2 when the jar cannot be validated at all.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {"Validate an effect bundle: install it in an isolated framework, find its effects and run",
-            "the effect test kit on each (lifecycle, formats, block sizes, inputs, determinism, parameters,",
-            "latency, allocation, denormals, concurrency). Exit 0 all pass, 1 a check failed, 2 not validatable."})
+        description = {"Run the effect test kit on every effect of a bundle.",
+            "Installs the bundle in an isolated framework and checks lifecycle, formats, block sizes, inputs,",
+            "determinism, parameters, latency, allocation, denormals, linear time and concurrency.",
+            "Exit 0 all pass, 1 a check failed, 2 the jar cannot be validated."})
 final class ValidateCommand implements Callable<Integer> {
 
     /** Not validatable at all: exit 2 with a one-line reason. */
