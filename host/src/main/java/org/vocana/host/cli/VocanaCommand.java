@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 /** The {@code vocana} command line: subcommands, one-line errors and exit codes. */
 @Command(name = "vocana", mixinStandardHelpOptions = true,
         description = "Vocana real-time voice-processing host.",
-        footer = {"", "Exit codes: 0 done, 1 bad input file or I/O error, 2 bad command line or chain, 70 internal error."})
+        footer = {"", "Exit codes: 0 done, 1 bad input file or I/O error, 2 bad command line or chain,",
+            "3 targets missed (eval --check), 70 internal error."})
 public final class VocanaCommand implements Runnable {
 
     /** Bad input file or I/O failure. */
@@ -43,6 +44,7 @@ public final class VocanaCommand implements Runnable {
         cl.addSubcommand("run", new RunCommand(frameworkStopping, configurationAdmin, err));
         cl.addSubcommand("shell", new ShellCommand(frameworkStopping));
         cl.addSubcommand("validate", new ValidateCommand(context, out, err));
+        cl.addSubcommand("eval", new EvalCommand(catalog, out, err));
         for (String usage : org.vocana.host.control.Control.USAGE) {
             String name = usage.substring(0, usage.indexOf(' '));
             CommandLine sub = new CommandLine(new RemoteCommand(name, out, err));
