@@ -3,10 +3,18 @@
  */
 package org.vocana.host.eval;
 
+import be.tarsos.dsp.util.ConcurrencyUtils;
 import be.tarsos.dsp.util.fft.FFT;
 
 /** Delay estimation by cross-correlation (computed through the FFT). */
 public final class Alignment {
+
+    static {
+        // TarsosDSP splits FFTs of 8192 points and more over a pool of non-daemon threads that keep
+        // the JVM alive for a minute after main returns; one thread is fast enough here. (The host
+        // embeds its own copy of TarsosDSP: this setting touches no effect bundle.)
+        ConcurrencyUtils.setNumberOfThreads(1);
+    }
 
     private Alignment() {
     }
