@@ -6,7 +6,11 @@ package org.vocana.host.eval;
 import be.tarsos.dsp.util.ConcurrencyUtils;
 import be.tarsos.dsp.util.fft.FFT;
 
-/** Delay estimation by cross-correlation (computed through the FFT). */
+/**
+ * Delay estimation by generalised cross-correlation with the phase transform (GCC-PHAT, Knapp and
+ * Carter): the cross-spectrum is whitened before the inverse FFT, so the peak stays one sample wide
+ * even for low-pass signals such as voiced speech.
+ */
 public final class Alignment {
 
     static {
@@ -37,14 +41,16 @@ public final class Alignment {
         FFT fft = new FFT(size);
         fft.forwardTransform(a);
         fft.forwardTransform(b);
-        // a * conj(b), in TarsosDSP's packing: [Re0, Re(n/2), Re1, Im1, Re2, Im2, ...]
-        a[0] *= b[0];
-        a[1] *= b[1];
+        // a * conj(b) / |a * conj(b)| (phase transform: a sharp peak whatever the spectra), in
+        // TarsosDSP's packing: [Re0, Re(n/2), Re1, Im1, Re2, Im2, ...]
+        a[0] = Math.signum(a[0] * b[0]);
+        a[1] = Math.signum(a[1] * b[1]);
         for (int k = 2; k < size; k += 2) {
             float re = a[k] * b[k] + a[k + 1] * b[k + 1];
             float im = a[k + 1] * b[k] - a[k] * b[k + 1];
-            a[k] = re;
-            a[k + 1] = im;
+            float magnitude = (float) Math.hypot(re, im);
+            a[k] = magnitude > 0 ? re / magnitude : 0f;
+            a[k + 1] = magnitude > 0 ? im / magnitude : 0f;
         }
         fft.backwardsTransform(a);
         int best = -1;
