@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
@@ -25,6 +27,7 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceObjects;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.vocana.sdk.Effect;
 import org.vocana.sdk.testing.EffectVerifier;
 import picocli.CommandLine.Command;
@@ -105,6 +108,7 @@ final class ValidateCommand implements Callable<Integer> {
         } finally {
             if (installedHere) {
                 try {
+                    drainStartLevelRequests(); // none may be left for our bundle when it goes
                     bundle.uninstall(); // leave the framework cache as it was
                 } catch (BundleException | IllegalStateException e) {
                     // the process ends anyway
@@ -122,13 +126,26 @@ final class ValidateCommand implements Callable<Integer> {
     private void awaitStartLevel() throws InterruptedException {
         String begin = context.getProperty("org.osgi.framework.startlevel.beginning");
         int target = begin == null ? 1 : Integer.parseInt(begin.strip());
-        org.osgi.framework.startlevel.FrameworkStartLevel fsl =
-                context.getBundle(0).adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class);
+        FrameworkStartLevel fsl =
+                context.getBundle(0).adapt(FrameworkStartLevel.class);
         long end = System.nanoTime() + 10_000_000_000L;
         while (fsl.getStartLevel() < target && System.nanoTime() < end) {
             Thread.sleep(20);
         }
-        Thread.sleep(100); // the start-level thread finishes its walk after the level is set
+        drainStartLevelRequests();
+    }
+
+    /**
+     * Waits until the framework's start-level thread has handled every request queued so far (the
+     * launcher's bundle start levels included): it handles requests in order, and a request for the
+     * level it is already at does nothing but report back.
+     */
+    private void drainStartLevelRequests() throws InterruptedException {
+        FrameworkStartLevel fsl =
+                context.getBundle(0).adapt(FrameworkStartLevel.class);
+        CountDownLatch done = new CountDownLatch(1);
+        fsl.setStartLevel(fsl.getStartLevel(), event -> done.countDown());
+        done.await(10, TimeUnit.SECONDS);
     }
 
     private List<EffectVerifier.Report> validate(Bundle bundle) throws Unvalidatable, InvalidSyntaxException,
