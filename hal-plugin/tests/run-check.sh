@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Body of `make check` (the Makefile builds everything first and passes:
 # B, MAKE, HAVE_FUZZER, FUZZ_SECONDS, STRESS_SAMPLES, STRESS_CYCLES).
-# FUZZ_SECONDS is the total for both fuzzers (`make fuzz` splits it).
+# FUZZ_SECONDS is the total for the three fuzzers (`make fuzz` splits it).
 # Runs every step even after a failure, then prints
 #   hal-plugin: N passed, M failed
 # and exits non-zero if anything failed.
@@ -77,12 +77,12 @@ else
     echo "  SKIPPED: libasound2-dev is not installed"
 fi
 
-echo "== fuzz (libFuzzer, ${FUZZ_SECONDS} s shared by fuzz_region and fuzz_wav)"
+echo "== fuzz (libFuzzer, ${FUZZ_SECONDS} s shared by fuzz_region, fuzz_wav and fuzz_hal)"
 if [ "$HAVE_FUZZER" = 1 ]; then
     flog="$B/fuzz.log"
     if $MAKE --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >"$flog" 2>&1; then
         grep -E '^== fuzz_|^(INFO: seed corpus|#[0-9]+[[:space:]]+DONE|Done )|stat::number_of_executed_units|stat::new_units_added' "$flog" | sed 's/^/  /'
-        echo "  ok   fuzz_region and fuzz_wav ran ${FUZZ_SECONDS} s in total without a finding"
+        echo "  ok   fuzz_region, fuzz_wav and fuzz_hal ran ${FUZZ_SECONDS} s in total without a finding"
         ok
     else
         tail -n 60 "$flog"
@@ -90,6 +90,13 @@ if [ "$HAVE_FUZZER" = 1 ]; then
     fi
 else
     echo "  SKIPPED: clang cannot build a libFuzzer target here (install: apt-get install -y $(tr '\n' ' ' < apt-packages.txt | sed 's/ *$//'))"
+fi
+
+echo "== macOS glue type-check (make macos-check)"
+if [ -n "${MACOS_SDK:-}" ]; then
+    if $MAKE --no-print-directory macos-check MACOS_SDK="$MACOS_SDK"; then ok; else fail "macos-check against $MACOS_SDK"; fi
+else
+    echo "  SKIPPED: MACOS_SDK is not set (see README.md: a macOS SDK for a type-check of macos/)"
 fi
 
 echo "== checks took $(( $(date +%s) - start )) s"

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Vocana.driver: the CoreAudio AudioServerPlugIn.  A thin adapter: every
+ * decision (objects, property validation and values, rate changes, the
+ * clock, IO addressing, volume) is made by the portable HAL model
+ * (include/vocana/hal.h), and audio moves through the portable core's rings
+ * (include/vocana/core.h).  This file converts types (CFString <-> UTF-8),
+ * answers the COM plumbing and runs one service thread that attaches each
+ * device to the host's shared-memory region.
+ *
+ * No state at file scope: the factory allocates one driver object that owns
+ * everything, including the interface table CoreAudio calls through.
+ * IO callbacks take no lock, allocate nothing and log nothing.
+ */
+#include <CoreAudio/AudioServerPlugIn.h>
+#include <CoreFoundation/CoreFoundation.h>
+#include <mach/mach_time.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vocana/core.h"
+#include "vocana/hal.h"
+#include "vocana/region_posix.h"
+
+#define SERVICE_INTERVAL_US 50000
+#define MAX_CHANNELS 8
+#define RING_DIR "/tmp/vocana" /* where the host publishes its regions (shared with coreaudiod's sandbox) */
+
+typedef struct vocana_driver {
+    AudioServerPlugInDriverInterface *interface; /* first: CoreAudio's AudioServerPlugInDriverRef points here */
+    AudioServerPlugInDriverInterface table;
+    atomic_uint refs;
+    AudioServerPlugInHostRef host;
+    double host_ticks_per_second;
+    vocana_hal hal;
+    vocana_registry registry;
+    vocana_device *rings[VOCANA_HAL_MAX_DEVICES];
+    int64_t next_write[VOCANA_HAL_MAX_DEVICES]; /* sample time the "to host" ring is at */
+    int64_t next_read[VOCANA_HAL_MAX_DEVICES];  /* sample time the "from host" ring is at */
+    float scratch[VOCANA_HAL_MAX_IO_FRAMES * MAX_CHANNELS]; /* silence and discarded frames */
+    pthread_t service;
+    atomic_bool stopping;
+    bool service_started;
+} vocana_driver;
+
+static vocana_driver *self(AudioServerPlugInDriverRef ref) {
+    return (vocana_driver *)(void *)ref;
+}
+
+/* The device index of a device object ID, or -1. */
+static int device_index(const vocana_driver *d, AudioObjectID object) {
+    if (vocana_hal_class_of(&d->hal, object) != VOCANA_CLASS_DEVICE) {
+        return -1;
+    }
+    return (int)((object - VOCANA_HAL_DEVICE_BASE) / VOCANA_HAL_IDS_PER_DEVICE);
+}
+
+static vocana_hal_address address(const AudioObjectPropertyAddress *a) {
+    vocana_hal_address h = {a->mSelector, a->mScope, a->mElement};
+    return h;
+}
+
+/* ---------------------------------------------------------------- COM */
+
+static HRESULT query_interface(void *driver, REFIID iid, LPVOID *out) {
+    if (driver == NULL || out == NULL) {
+        return kAudioHardwareIllegalOperationError;
+    }
+    CFUUIDRef wanted = CFUUIDCreateFromUUIDBytes(NULL, iid);
+    if (wanted == NULL) {
+        return kAudioHardwareIllegalOperationError;
+    }
+    bool ok = CFEqual(wanted, IUnknownUUID) || CFEqual(wanted, kAudioServerPlugInDriverInterfaceUUID);
+    CFRelease(wanted);
+    if (!ok) {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    atomic_fetch_add(&self(driver)->refs, 1u);
+    *out = driver;
+    return S_OK;
+}
+
+static ULONG add_ref(void *driver) {
+    return driver == NULL ? 0 : atomic_fetch_add(&self(driver)->refs, 1u) + 1;
+}
+
+static ULONG release(void *driver) {
+    if (driver == NULL) {
+        return 0;
+    }
+    /* coreaudiod keeps the driver for its lifetime; the object is never freed under it */
+    unsigned refs = atomic_load(&self(driver)->refs);
+    while (refs > 1 && !atomic_compare_exchange_weak(&self(driver)->refs, &refs, refs - 1)) {
+    }
+    return refs > 1 ? refs - 1 : 1;
+}
+
+/* ------------------------------------------------------- service thread */
+
+static void *service_loop(void *arg) {
+    vocana_driver *d = arg;
+    while (!atomic_load(&d->stopping)) {
+        uint64_t now = vocana_monotonic_ns();
+        for (uint32_t i = 0; i < d->hal.device_count; i++) {
+            (void)vocana_device_service(d->rings[i], RING_DIR, getuid(), now);
+        }
+        usleep(SERVICE_INTERVAL_US);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static OSStatus initialize(AudioServerPlugInDriverRef driver, AudioServerPlugInHostRef host) {
+    vocana_driver *d = self(driver);
+    if (d == NULL || host == NULL) {
+        return kAudioHardwareIllegalOperationError;
+    }
+    d->host = host;
+    mach_timebase_info_data_t tb;
+    if (mach_timebase_info(&tb) != KERN_SUCCESS || tb.numer == 0) {
+        return kAudioHardwareUnspecifiedError;
+    }
+    d->host_ticks_per_second = 1e9 * (double)tb.denom / (double)tb.numer;
+    /* the default device; more devices from a configuration file: not yet */
+    vocana_hal_device_config cfg = {
+        .name = "Vocana", .uid = "org.vocana.device.vocana", .channels = 2, .sample_rate = 48000,
+        .safety_offset = 0, .latency = 0, .period = 16384};
+    const char *why = NULL;
+    OSStatus st = vocana_hal_init(&d->hal, &cfg, 1, &why);
+    if (st != kAudioHardwareNoError) {
+        return st;
+    }
+    vocana_registry_init(&d->registry);
+    vocana_device_config ring = {.device_id = "vocana", .sample_rate = 0, .channels = cfg.channels,
+                                 .max_io_frames = VOCANA_HAL_MAX_IO_FRAMES};
+    if (vocana_registry_add(&d->registry, &ring, &d->rings[0]) != VOCANA_OK) {
+        return kAudioHardwareUnspecifiedError;
+    }
+    atomic_store(&d->stopping, false);
+    d->service_started = pthread_create(&d->service, NULL, service_loop, d) == 0;
+    return d->service_started ? kAudioHardwareNoError : kAudioHardwareUnspecifiedError;
+}
+
+static OSStatus create_device(AudioServerPlugInDriverRef driver, CFDictionaryRef description,
+                              const AudioServerPlugInClientInfo *client, AudioObjectID *out) {
+    (void)driver;
+    (void)description;
+    (void)client;
+    (void)out;
+    return kAudioHardwareUnsupportedOperationError; /* devices come from the configuration */
+}
+
+static OSStatus destroy_device(AudioServerPlugInDriverRef driver, AudioObjectID device) {
+    (void)driver;
+    (void)device;
+    return kAudioHardwareUnsupportedOperationError;
+}
+
+static OSStatus add_client(AudioServerPlugInDriverRef driver, AudioObjectID device,
+                           const AudioServerPlugInClientInfo *client) {
+    (void)client;
+    return device_index(self(driver), device) < 0 ? kAudioHardwareBadObjectError : kAudioHardwareNoError;
+}
+
+static OSStatus remove_client(AudioServerPlugInDriverRef driver, AudioObjectID device,
+                              const AudioServerPlugInClientInfo *client) {
+    (void)client;
+    return device_index(self(driver), device) < 0 ? kAudioHardwareBadObjectError : kAudioHardwareNoError;
+}
+
+static OSStatus perform_change(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt64 action, void *info) {
+    (void)action;
+    (void)info;
+    vocana_driver *d = self(driver);
+    int i = device_index(d, device);
+    if (i < 0) {
+        return kAudioHardwareBadObjectError;
+    }
+    return vocana_hal_perform_rate_change(&d->hal, (uint32_t)i);
+}
+
+static OSStatus abort_change(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt64 action, void *info) {
+    (void)action;
+    (void)info;
+    return device_index(self(driver), device) < 0 ? kAudioHardwareBadObjectError : kAudioHardwareNoError;
+}
+
+/* ----------------------------------------------------------- properties */
+
+static Boolean has_property(AudioServerPlugInDriverRef driver, AudioObjectID object, pid_t pid,
+                            const AudioObjectPropertyAddress *addr) {
+    (void)pid;
+    if (driver == NULL || addr == NULL) {
+        return false;
+    }
+    vocana_hal_address a = address(addr);
+    return vocana_hal_has_property(&self(driver)->hal, object, &a);
+}
+
+static OSStatus is_settable(AudioServerPlugInDriverRef driver, AudioObjectID object, pid_t pid,
+                            const AudioObjectPropertyAddress *addr, Boolean *out) {
+    (void)pid;
+    if (driver == NULL || addr == NULL || out == NULL) {
+        return kAudioHardwareIllegalOperationError;
+    }
+    vocana_hal_address a = address(addr);
+    bool settable = false;
+    OSStatus st = vocana_hal_is_settable(&self(driver)->hal, object, &a, &settable);
+    *out = settable;
+    return st;
+}
+
+/* The UID-translation qualifier is a CFStringRef: hand the model its UTF-8 bytes. */
+static bool uid_qualifier(const vocana_hal_address *a, UInt32 size, const void *qualifier, char *buf,
+                          UInt32 *out_size) {
+    if (a->selector != kAudioPlugInPropertyTranslateUIDToDevice && a->selector != kAudioPlugInPropertyTranslateUIDToBox) {
+        return false;
+    }
+    *out_size = 0;
+    if (qualifier == NULL || size != sizeof(CFStringRef)) {
+        return true; /* the model reports the bad size */
+    }
+    CFStringRef s = *(const CFStringRef *)qualifier;
+    if (s != NULL && CFGetTypeID(s) == CFStringGetTypeID()
+        && CFStringGetCString(s, buf, VOCANA_HAL_MAX_STRING, kCFStringEncodingUTF8)) {
+        *out_size = (UInt32)strlen(buf);
+    }
+    return true;
+}
+
+static OSStatus get_size(AudioServerPlugInDriverRef driver, AudioObjectID object, pid_t pid,
+                         const AudioObjectPropertyAddress *addr, UInt32 qsize, const void *qualifier, UInt32 *out) {
+    (void)pid;
+    if (driver == NULL || addr == NULL) {
+        return kAudioHardwareIllegalOperationError;
+    }
+    vocana_hal_address a = address(addr);
+    char uid[VOCANA_HAL_MAX_STRING];
+    UInt32 usize;
+    if (uid_qualifier(&a, qsize, qualifier, uid, &usize)) {
+        return vocana_hal_get_size(&self(driver)->hal, object, &a, usize, uid, out);
+    }
+    return vocana_hal_get_size(&self(driver)->hal, object, &a, qsize, qualifier, out);
+}
+
+static OSStatus get_data(AudioServerPlugInDriverRef driver, AudioObjectID object, pid_t pid,
+                         const AudioObjectPropertyAddress *addr, UInt32 qsize, const void *qualifier, UInt32 in_size,
+                         UInt32 *out_size, void *out) {
+    (void)pid;
+    if (driver == NULL || addr == NULL) {
+        return kAudioHardwareIllegalOperationError;
+    }
+    vocana_driver *d = self(driver);
+    vocana_hal_address a = address(addr);
+    char uid[VOCANA_HAL_MAX_STRING];
+    UInt32 usize;
+    if (uid_qualifier(&a, qsize, qualifier, uid, &usize)) {
+        return vocana_hal_get(&d->hal, object, &a, usize, uid, in_size, out_size, out);
+    }
+    if (vocana_hal_is_string(&d->hal, object, &a)) {
+        const char *value = NULL;
+        UInt32 size = 0;
+        OSStatus st = vocana_hal_get(&d->hal, object, &a, qsize, qualifier, sizeof value, &size, &value);
+        if (st != kAudioHardwareNoError) {
+            return st;
+        }
+        if (out == NULL || out_size == NULL) {
+            return kAudioHardwareIllegalOperationError;
+        }
+        if (in_size < sizeof(CFStringRef)) {
+            return kAudioHardwareBadPropertySizeError;
+        }
+        CFStringRef s = CFStringCreateWithCString(NULL, value, kCFStringEncodingUTF8); /* the caller releases it */
+        if (s == NULL) {
+            return kAudioHardwareUnspecifiedError;
+        }
+        memcpy(out, &s, sizeof s);
+        *out_size = sizeof s;
+        return kAudioHardwareNoError;
+    }
+    return vocana_hal_get(&d->hal, object, &a, qsize, qualifier, in_size, out_size, out);
+}
+
+static OSStatus set_data(AudioServerPlugInDriverRef driver, AudioObjectID object, pid_t pid,
+                         const AudioObjectPropertyAddress *addr, UInt32 qsize, const void *qualifier, UInt32 in_size,
+                         const void *in) {
+    (void)pid;
+    if (driver == NULL || addr == NULL) {
+        return kAudioHardwareIllegalOperationError;
+    }
+    vocana_driver *d = self(driver);
+    vocana_hal_address a = address(addr);
+    vocana_hal_changes changes;
+    OSStatus st = vocana_hal_set(&d->hal, object, &a, qsize, qualifier, in_size, in, &changes);
+    if (st != kAudioHardwareNoError) {
+        return st;
+    }
+    uint32_t cls = vocana_hal_class_of(&d->hal, object);
+    uint32_t index = (object - VOCANA_HAL_DEVICE_BASE) / VOCANA_HAL_IDS_PER_DEVICE;
+    if ((cls == VOCANA_CLASS_DEVICE || cls == VOCANA_CLASS_STREAM) && vocana_hal_rate_change_pending(&d->hal, index)) {
+        AudioObjectID device = VOCANA_HAL_DEVICE_BASE + index * VOCANA_HAL_IDS_PER_DEVICE;
+        st = d->host->RequestDeviceConfigurationChange(d->host, device, 0, NULL);
+    }
+    for (uint32_t i = 0; i < changes.count; i++) {
+        AudioObjectPropertyAddress changed = {changes.address[i].selector, changes.address[i].scope,
+                                              changes.address[i].element};
+        (void)d->host->PropertiesChanged(d->host, changes.object[i], 1, &changed);
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------------- IO */
+
+static OSStatus start_io(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt32 client) {
+    (void)client;
+    vocana_driver *d = self(driver);
+    int i = device_index(d, device);
+    if (i < 0) {
+        return kAudioHardwareBadObjectError;
+    }
+    if (atomic_load(&d->hal.devices[i].running) == 0) {
+        d->next_write[i] = -1; /* the first cycle sets where the rings are */
+        d->next_read[i] = -1;
+    }
+    return vocana_hal_start_io(&d->hal, (uint32_t)i, mach_absolute_time());
+}
+
+static OSStatus stop_io(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt32 client) {
+    (void)client;
+    vocana_driver *d = self(driver);
+    int i = device_index(d, device);
+    return i < 0 ? kAudioHardwareBadObjectError : vocana_hal_stop_io(&d->hal, (uint32_t)i);
+}
+
+static OSStatus zero_timestamp(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt32 client,
+                               Float64 *sample_time, UInt64 *host_time, UInt64 *seed) {
+    (void)client;
+    vocana_driver *d = self(driver);
+    int i = device_index(d, device);
+    if (i < 0 || sample_time == NULL || host_time == NULL || seed == NULL) {
+        return kAudioHardwareBadObjectError;
+    }
+    vocana_hal_timestamp t;
+    OSStatus st = vocana_hal_device_zero_timestamp(&d->hal, (uint32_t)i, mach_absolute_time(),
+                                                   d->host_ticks_per_second, &t);
+    if (st == kAudioHardwareNoError) {
+        *sample_time = t.sample_time;
+        *host_time = t.host_time;
+        *seed = t.seed;
+    }
+    return st;
+}
+
+static OSStatus will_do(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt32 client, UInt32 op,
+                        Boolean *will, Boolean *in_place) {
+    (void)client;
+    if (device_index(self(driver), device) < 0 || will == NULL || in_place == NULL) {
+        return kAudioHardwareBadObjectError;
+    }
+    *will = op == kAudioServerPlugInIOOperationWriteMix || op == kAudioServerPlugInIOOperationReadInput;
+    *in_place = true;
+    return kAudioHardwareNoError;
+}
+
+static OSStatus begin_end_io(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt32 client, UInt32 op,
+                             UInt32 frames, const AudioServerPlugInIOCycleInfo *info) {
+    (void)client;
+    (void)op;
+    (void)frames;
+    (void)info;
+    return device_index(self(driver), device) < 0 ? kAudioHardwareBadObjectError : kAudioHardwareNoError;
+}
+
+static OSStatus do_io(AudioServerPlugInDriverRef driver, AudioObjectID device, AudioObjectID stream, UInt32 client,
+                      UInt32 op, UInt32 frames, const AudioServerPlugInIOCycleInfo *info, void *main_buffer,
+                      void *secondary) {
+    (void)client;
+    (void)stream;
+    (void)secondary;
+    vocana_driver *d = self(driver);
+    int i = device_index(d, device);
+    if (i < 0 || info == NULL || main_buffer == NULL) {
+        return kAudioHardwareBadObjectError;
+    }
+    vocana_device *ring = d->rings[i];
+    uint32_t ch = d->hal.devices[i].cfg.channels;
+    float *buf = main_buffer;
+    if (op == kAudioServerPlugInIOOperationWriteMix) {
+        int64_t at = (int64_t)info->mOutputTime.mSampleTime;
+        int64_t expected = d->next_write[i] < 0 ? at : d->next_write[i];
+        vocana_hal_io_plan p = vocana_hal_io_plan_for(expected, at, frames, VOCANA_HAL_MAX_IO_FRAMES);
+        vocana_hal_apply_volume(&d->hal.devices[i], buf + (size_t)p.skip * ch, p.frames * ch);
+        if (p.gap > 0) {
+            memset(d->scratch, 0, (size_t)p.gap * ch * sizeof(float));
+            (void)vocana_device_write(ring, d->scratch, p.gap);
+        }
+        (void)vocana_device_write(ring, buf + (size_t)p.skip * ch, p.frames);
+        d->next_write[i] = at + frames;
+    } else if (op == kAudioServerPlugInIOOperationReadInput) {
+        int64_t at = (int64_t)info->mInputTime.mSampleTime;
+        int64_t expected = d->next_read[i] < 0 ? at : d->next_read[i];
+        vocana_hal_io_plan p = vocana_hal_io_plan_for(expected, at, frames, VOCANA_HAL_MAX_IO_FRAMES);
+        if (p.gap > 0) {
+            (void)vocana_device_read(ring, d->scratch, p.gap); /* frames nobody asked for */
+        }
+        memset(buf, 0, (size_t)p.skip * ch * sizeof(float)); /* already delivered once: silence */
+        (void)vocana_device_read(ring, buf + (size_t)p.skip * ch, p.frames);
+        d->next_read[i] = at + frames;
+    }
+    return kAudioHardwareNoError;
+}
+
+/* ---------------------------------------------------------------- factory */
+
+void *VocanaDriverFactory(CFAllocatorRef allocator, CFUUIDRef type);
+
+void *VocanaDriverFactory(CFAllocatorRef allocator, CFUUIDRef type) {
+    (void)allocator;
+    if (type == NULL || !CFEqual(type, kAudioServerPlugInTypeUUID)) {
+        return NULL;
+    }
+    vocana_driver *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return NULL;
+    }
+    d->table.QueryInterface = query_interface;
+    d->table.AddRef = add_ref;
+    d->table.Release = release;
+    d->table.Initialize = initialize;
+    d->table.CreateDevice = create_device;
+    d->table.DestroyDevice = destroy_device;
+    d->table.AddDeviceClient = add_client;
+    d->table.RemoveDeviceClient = remove_client;
+    d->table.PerformDeviceConfigurationChange = perform_change;
+    d->table.AbortDeviceConfigurationChange = abort_change;
+    d->table.HasProperty = has_property;
+    d->table.IsPropertySettable = is_settable;
+    d->table.GetPropertyDataSize = get_size;
+    d->table.GetPropertyData = get_data;
+    d->table.SetPropertyData = set_data;
+    d->table.StartIO = start_io;
+    d->table.StopIO = stop_io;
+    d->table.GetZeroTimeStamp = zero_timestamp;
+    d->table.WillDoIOOperation = will_do;
+    d->table.BeginIOOperation = begin_end_io;
+    d->table.DoIOOperation = do_io;
+    d->table.EndIOOperation = begin_end_io;
+    d->interface = &d->table;
+    atomic_init(&d->refs, 1u);
+    return d;
+}
