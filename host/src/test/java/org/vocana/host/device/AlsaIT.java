@@ -184,17 +184,38 @@ class AlsaIT {
         startHost();
         Thread.sleep(3_000); // the host's start-up work (JIT, warm-up) done
         Path tool = PLUGIN.resolveSibling("alsa_latency");
-        Process p = alsa("latency.log", tool.toString(), "vocana", "3", "128", "3");
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        String out = log(dir.resolve("latency.log"));
-        assertEquals(0, p.exitValue(), out);
+        // 2.7 ms periods leave no slack on a machine whose CPU is being taken by others: a run
+        // with xruns measures nothing, so it is repeated with a freshly started host (up to three
+        // runs); the latency is asserted on a clean one
+        String out = "";
+        int exit = -1;
         java.util.Map<String, Long> r = new java.util.HashMap<>();
-        for (String line : out.split("\n")) {
-            String[] kv = line.trim().split(" ");
-            if (kv.length == 2 && kv[1].matches("-?\\d+")) {
-                r.put(kv[0], Long.parseLong(kv[1]));
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (attempt > 0) {
+                host.destroy();
+                assertTrue(host.waitFor(10, TimeUnit.SECONDS));
+                startHost();
+                Thread.sleep(3_000);
             }
+            Process p = alsa("latency.log", tool.toString(), "vocana", "3", "128", "3");
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            out = log(dir.resolve("latency.log"));
+            exit = p.exitValue();
+            r.clear();
+            for (String line : out.split("\n")) {
+                String[] kv = line.trim().split(" ");
+                if (kv.length == 2 && kv[1].matches("-?\\d+")) {
+                    r.put(kv[0], Long.parseLong(kv[1]));
+                }
+            }
+            if (exit == 0 && Long.valueOf(0).equals(r.get("xruns"))) {
+                break;
+            }
+            System.out.println("ALSA round trip: run " + (attempt + 1) + " had xruns or no impulse, again: "
+                    + out.replace('\n', ' '));
         }
+        assertEquals(0, exit, out);
+        assertTrue(r.containsKey("latency_frames"), out);
         System.out.println("ALSA round trip at 48 kHz, 128-frame periods: " + out.replace('\n', ' '));
         // one 128-frame IO block through the host, plus the chain's 96 frames (the limiter's 2 ms
         // lookahead), which the host publishes and the plugin adds to its reported delay; the plugin

@@ -63,11 +63,7 @@ class HotLoadIT {
             r.read(y, 24_000);
             assertEquals(24_000, r.read(y, 24_000));
         }
-        double sum = 0;
-        for (float v : y[0]) {
-            sum += v * v;
-        }
-        return 10 * Math.log10(sum / y[0].length);
+        return DeviceIT.medianLevelDb(y[0]);
     }
 
     private String hostLog() throws IOException {
