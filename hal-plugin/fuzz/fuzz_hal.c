@@ -4,7 +4,9 @@
  * selectors (mostly real ones), scopes, elements, qualifier and data sizes and
  * bytes go through has/settable/size/get/set on a two-device model, with the
  * data buffer sized exactly as claimed so that ASan catches any access past
- * it.  Also drives the clock and the IO plan with random arguments.
+ * it.  Also drives the clock and the IO plan with random arguments, and
+ * (inputs starting with '[' or '#') the configuration parser: whatever it
+ * accepts, vocana_hal_init must accept too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,7 +58,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         {.name = "Mic", .uid = "mic", .channels = 1, .sample_rate = 44100, .period = 4096},
     };
     vocana_hal *hal = malloc(sizeof *hal);
-    if (hal == NULL || vocana_hal_init(hal, devs, 2, NULL) != VOCANA_HAL_NO_ERROR) {
+    if (hal == NULL) {
+        abort();
+    }
+    if (size > 0 && (data[0] == '[' || data[0] == '#')) {
+        vocana_hal_config *cfg = malloc(sizeof *cfg);
+        char *text = malloc(size); /* exactly sized: no terminator to lean on */
+        char why[96];
+        if (cfg == NULL || text == NULL) {
+            abort();
+        }
+        memcpy(text, data, size);
+        if (vocana_hal_parse_config(text, size, cfg, why, sizeof why) == VOCANA_HAL_NO_ERROR) {
+            const char *reason = NULL;
+            if (cfg->count < 1 || cfg->count > VOCANA_HAL_MAX_DEVICES
+                || vocana_hal_init(hal, cfg->devices, cfg->count, &reason) != VOCANA_HAL_NO_ERROR) {
+                abort(); /* the parser let through what the model refuses */
+            }
+        } else if (memchr(why, '\0', sizeof why) == NULL || why[0] == '\0') {
+            abort(); /* a refusal always says why, in one terminated line */
+        }
+        free(text);
+        free(cfg);
+        free(hal);
+        return 0;
+    }
+    if (vocana_hal_init(hal, devs, 2, NULL) != VOCANA_HAL_NO_ERROR) {
         abort();
     }
     reader r = {data, size};
@@ -106,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             switch (take32(&r) % 4) {
             case 0: (void)vocana_hal_start_io(hal, dev, take64(&r)); break;
             case 1: (void)vocana_hal_stop_io(hal, dev); break;
-            case 2: (void)vocana_hal_perform_rate_change(hal, dev); break;
+            case 2: (void)vocana_hal_perform_change(hal, dev); break;
             default: {
                 vocana_hal_timestamp t;
                 (void)vocana_hal_device_zero_timestamp(hal, dev, take64(&r), (double)(take32(&r) % 100000000), &t);

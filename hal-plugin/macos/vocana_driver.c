@@ -17,6 +17,8 @@
 #include <mach/mach_time.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +30,7 @@
 #define SERVICE_INTERVAL_US 50000
 #define MAX_CHANNELS 8
 #define RING_DIR "/tmp/vocana" /* where the host publishes its regions (shared with coreaudiod's sandbox) */
+#define CONFIG_FILE "/Library/Application Support/Vocana/devices.conf"
 
 typedef struct vocana_driver {
     AudioServerPlugInDriverInterface *interface; /* first: CoreAudio's AudioServerPlugInDriverRef points here */
@@ -40,6 +43,9 @@ typedef struct vocana_driver {
     vocana_device *rings[VOCANA_HAL_MAX_DEVICES];
     int64_t next_write[VOCANA_HAL_MAX_DEVICES]; /* sample time the "to host" ring is at */
     int64_t next_read[VOCANA_HAL_MAX_DEVICES];  /* sample time the "from host" ring is at */
+    uint32_t requested_latency[VOCANA_HAL_MAX_DEVICES]; /* host latency last asked to apply (service thread) */
+    vocana_hal_config config;
+    char config_text[65537];
     float scratch[VOCANA_HAL_MAX_IO_FRAMES * MAX_CHANNELS]; /* silence and discarded frames */
     pthread_t service;
     atomic_bool stopping;
@@ -107,6 +113,13 @@ static void *service_loop(void *arg) {
         uint64_t now = vocana_monotonic_ns();
         for (uint32_t i = 0; i < d->hal.device_count; i++) {
             (void)vocana_device_service(d->rings[i], RING_DIR, getuid(), now);
+            /* the host's chain latency belongs in the device's latency: a configuration change */
+            uint32_t latency = vocana_device_host_latency(d->rings[i]);
+            if (vocana_hal_note_host_latency(&d->hal, i, latency) && latency != d->requested_latency[i]) {
+                d->requested_latency[i] = latency;
+                AudioObjectID device = VOCANA_HAL_DEVICE_BASE + i * VOCANA_HAL_IDS_PER_DEVICE;
+                (void)d->host->RequestDeviceConfigurationChange(d->host, device, 0, NULL);
+            }
         }
         usleep(SERVICE_INTERVAL_US);
     }
@@ -126,20 +139,36 @@ static OSStatus initialize(AudioServerPlugInDriverRef driver, AudioServerPlugInH
         return kAudioHardwareUnspecifiedError;
     }
     d->host_ticks_per_second = 1e9 * (double)tb.denom / (double)tb.numer;
-    /* the default device; more devices from a configuration file: not yet */
-    vocana_hal_device_config cfg = {
-        .name = "Vocana", .uid = "org.vocana.device.vocana", .channels = 2, .sample_rate = 48000,
-        .safety_offset = 0, .latency = 0, .period = 16384};
+    /* devices from the configuration file, or the default device "Vocana" without one */
+    vocana_hal_default_config(&d->config);
+    FILE *f = fopen(CONFIG_FILE, "r");
+    if (f != NULL) {
+        size_t n = fread(d->config_text, 1, sizeof d->config_text, f);
+        fclose(f);
+        char why[160];
+        vocana_hal_config parsed;
+        if (n < sizeof d->config_text
+            && vocana_hal_parse_config(d->config_text, n, &parsed, why, sizeof why) == VOCANA_HAL_NO_ERROR) {
+            d->config = parsed;
+        } else {
+            syslog(LOG_ERR, "Vocana: %s: %s; using the default device", CONFIG_FILE,
+                   n >= sizeof d->config_text ? "larger than 64 KiB" : why);
+        }
+    }
     const char *why = NULL;
-    OSStatus st = vocana_hal_init(&d->hal, &cfg, 1, &why);
+    OSStatus st = vocana_hal_init(&d->hal, d->config.devices, d->config.count, &why);
     if (st != kAudioHardwareNoError) {
+        syslog(LOG_ERR, "Vocana: %s", why != NULL ? why : "no devices");
         return st;
     }
     vocana_registry_init(&d->registry);
-    vocana_device_config ring = {.device_id = "vocana", .sample_rate = 0, .channels = cfg.channels,
-                                 .max_io_frames = VOCANA_HAL_MAX_IO_FRAMES};
-    if (vocana_registry_add(&d->registry, &ring, &d->rings[0]) != VOCANA_OK) {
-        return kAudioHardwareUnspecifiedError;
+    for (uint32_t i = 0; i < d->config.count; i++) {
+        vocana_device_config ring = {.sample_rate = 0, .channels = d->config.devices[i].channels,
+                                     .max_io_frames = VOCANA_HAL_MAX_IO_FRAMES};
+        memcpy(ring.device_id, d->config.ring_id[i], sizeof ring.device_id);
+        if (vocana_registry_add(&d->registry, &ring, &d->rings[i]) != VOCANA_OK) {
+            return kAudioHardwareUnspecifiedError;
+        }
     }
     atomic_store(&d->stopping, false);
     d->service_started = pthread_create(&d->service, NULL, service_loop, d) == 0;
@@ -181,8 +210,9 @@ static OSStatus perform_change(AudioServerPlugInDriverRef driver, AudioObjectID 
     if (i < 0) {
         return kAudioHardwareBadObjectError;
     }
-    return vocana_hal_perform_rate_change(&d->hal, (uint32_t)i);
+    return vocana_hal_perform_change(&d->hal, (uint32_t)i);
 }
+
 
 static OSStatus abort_change(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt64 action, void *info) {
     (void)action;
@@ -302,7 +332,7 @@ static OSStatus set_data(AudioServerPlugInDriverRef driver, AudioObjectID object
     }
     uint32_t cls = vocana_hal_class_of(&d->hal, object);
     uint32_t index = (object - VOCANA_HAL_DEVICE_BASE) / VOCANA_HAL_IDS_PER_DEVICE;
-    if ((cls == VOCANA_CLASS_DEVICE || cls == VOCANA_CLASS_STREAM) && vocana_hal_rate_change_pending(&d->hal, index)) {
+    if ((cls == VOCANA_CLASS_DEVICE || cls == VOCANA_CLASS_STREAM) && vocana_hal_change_pending(&d->hal, index)) {
         AudioObjectID device = VOCANA_HAL_DEVICE_BASE + index * VOCANA_HAL_IDS_PER_DEVICE;
         st = d->host->RequestDeviceConfigurationChange(d->host, device, 0, NULL);
     }

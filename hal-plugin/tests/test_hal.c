@@ -268,20 +268,31 @@ static void test_rate_change_is_requested_then_performed_per_device(void) {
     CHECK_EQ(vocana_hal_set(&hal, dev_id(0, 0), &a, 0, NULL, 8, &bad, NULL), VOCANA_HAL_UNSUPPORTED_FORMAT);
     CHECK_EQ(vocana_hal_set(&hal, dev_id(0, 0), &a, 0, NULL, 4, &good, NULL), VOCANA_HAL_BAD_PROPERTY_SIZE);
     CHECK_EQ(vocana_hal_set(&hal, dev_id(0, 0), &a, 0, NULL, 8, NULL, NULL), VOCANA_HAL_ILLEGAL_OPERATION);
-    CHECK(!vocana_hal_rate_change_pending(&hal, 0));
+    CHECK(!vocana_hal_change_pending(&hal, 0));
     CHECK_EQ(vocana_hal_set(&hal, dev_id(0, 0), &a, 0, NULL, 8, &good, NULL), VOCANA_HAL_NO_ERROR);
-    CHECK(vocana_hal_rate_change_pending(&hal, 0));
+    CHECK(vocana_hal_change_pending(&hal, 0));
     CHECK(rate_of(&hal, 0) == 48000); /* not yet: the HAL performs the change later */
     CHECK_EQ(vocana_hal_start_io(&hal, 0, 1000), VOCANA_HAL_NO_ERROR);
-    CHECK_EQ(vocana_hal_perform_rate_change(&hal, 0), VOCANA_HAL_ILLEGAL_OPERATION); /* IO must be stopped */
+    CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_ILLEGAL_OPERATION); /* IO must be stopped */
     CHECK_EQ(vocana_hal_stop_io(&hal, 0), VOCANA_HAL_NO_ERROR);
     uint64_t seed = atomic_load(&hal.devices[0].clock_seed);
-    CHECK_EQ(vocana_hal_perform_rate_change(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
     CHECK(rate_of(&hal, 0) == 96000);
     CHECK(rate_of(&hal, 1) == 44100); /* the other device keeps its own */
     CHECK(atomic_load(&hal.devices[0].clock_seed) != seed);
-    CHECK(!vocana_hal_rate_change_pending(&hal, 0));
-    CHECK_EQ(vocana_hal_perform_rate_change(&hal, 7), VOCANA_HAL_BAD_DEVICE);
+    CHECK(!vocana_hal_change_pending(&hal, 0));
+    CHECK_EQ(vocana_hal_perform_change(&hal, 7), VOCANA_HAL_BAD_DEVICE);
+    /* the host's latency joins the device's reported latency through the same change */
+    CHECK_EQ(get_u32(&hal, dev_id(0, 0), VOCANA_P_LATENCY, VOCANA_SCOPE_OUTPUT), 256);
+    CHECK(vocana_hal_note_host_latency(&hal, 0, 96));
+    CHECK(vocana_hal_change_pending(&hal, 0));
+    CHECK_EQ(get_u32(&hal, dev_id(0, 0), VOCANA_P_LATENCY, VOCANA_SCOPE_OUTPUT), 256);
+    seed = atomic_load(&hal.devices[0].clock_seed);
+    CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK_EQ(get_u32(&hal, dev_id(0, 0), VOCANA_P_LATENCY, VOCANA_SCOPE_OUTPUT), 256 + 96);
+    CHECK_EQ(atomic_load(&hal.devices[0].clock_seed), seed); /* same rate: the clock goes on */
+    CHECK(!vocana_hal_note_host_latency(&hal, 0, 96));
+    CHECK(!vocana_hal_change_pending(&hal, 0));
     /* a format with another rate is a rate request too; another layout is refused */
     vocana_hal_address fa = at(VOCANA_P_STREAM_VIRTUAL_FORMAT, VOCANA_SCOPE_GLOBAL);
     vocana_hal_asbd f;
@@ -289,7 +300,7 @@ static void test_rate_change_is_requested_then_performed_per_device(void) {
     CHECK_EQ(vocana_hal_get(&hal, dev_id(1, 1), &fa, 0, NULL, sizeof f, &size, &f), VOCANA_HAL_NO_ERROR);
     f.sample_rate = 48000;
     CHECK_EQ(vocana_hal_set(&hal, dev_id(1, 1), &fa, 0, NULL, sizeof f, &f, NULL), VOCANA_HAL_NO_ERROR);
-    CHECK(vocana_hal_rate_change_pending(&hal, 1));
+    CHECK(vocana_hal_change_pending(&hal, 1));
     f.format_flags = 0;
     CHECK_EQ(vocana_hal_set(&hal, dev_id(1, 1), &fa, 0, NULL, sizeof f, &f, NULL), VOCANA_HAL_UNSUPPORTED_FORMAT);
 }
@@ -423,7 +434,71 @@ static void test_io_plan_follows_sample_time(void) {
     CHECK(p.gap == 64);
 }
 
+static int32_t parse(const char *text, vocana_hal_config *c, char *why) {
+    return vocana_hal_parse_config(text, strlen(text), c, why, 160);
+}
+
+static void test_config_file_is_parsed_and_checked(void) {
+    vocana_hal_config c;
+    char why[160];
+    const char *text = "# two devices\n[vocana]\nname = Vocana\n\n[mic]\r\nname=Vocana Mic (USB)\nchannels=1\n"
+                       "rate=96000\nlatency=64\nsafety_offset=16\n";
+    CHECK_EQ(parse(text, &c, why), VOCANA_HAL_NO_ERROR);
+    CHECK_EQ(c.count, 2);
+    CHECK(strcmp(c.ring_id[1], "mic") == 0);
+    CHECK(strcmp(c.devices[0].name, "Vocana") == 0);
+    CHECK(strcmp(c.devices[1].name, "Vocana Mic (USB)") == 0);
+    CHECK_EQ(parse("[m]\nname=Micr\xc3\xb3" "fono \xe2\x80\x94 \xf0\x9f\x8e\x99\n", &c, why), VOCANA_HAL_NO_ERROR);
+    CHECK(strcmp(c.devices[0].name, "Micr\xc3\xb3" "fono \xe2\x80\x94 \xf0\x9f\x8e\x99") == 0);
+    CHECK_EQ(parse(text, &c, why), VOCANA_HAL_NO_ERROR);
+    CHECK(strcmp(c.devices[1].uid, "org.vocana.device.mic") == 0);
+    CHECK_EQ(c.devices[1].channels, 1);
+    CHECK(c.devices[1].sample_rate == 96000);
+    CHECK_EQ(c.devices[1].latency, 64);
+    CHECK_EQ(c.devices[1].safety_offset, 16);
+    CHECK_EQ(c.devices[0].channels, 2); /* defaults */
+    CHECK(c.devices[0].sample_rate == 48000);
+    vocana_hal hal;
+    CHECK_EQ(vocana_hal_init(&hal, c.devices, c.count, NULL), VOCANA_HAL_NO_ERROR);
+    struct {
+        const char *text, *why;
+    } bad[] = {
+        {"", "no device: add a [ring-id] section"},
+        {"name=x\n", "line 1: a key before the first [ring-id] section"},
+        {"[a]\nchannels=9\n", "line 2: channels must be 1..8"},
+        {"[a]\nchannels=two\n", "line 2: channels must be 1..8"},
+        {"[a]\nrate=22050\n", "line 2: rate must be 44100, 48000, 88200, 96000, 176400 or 192000"},
+        {"[a]\nlatency=-1\n", "line 2: latency must be 0..65536 frames"},
+        {"[a]\nvolume=3\n", "line 2: unknown key 'volume'; accepted: name, channels, rate, latency, safety_offset"},
+        {"[a]\n[a]\n", "line 2: device [a] is configured twice"},
+        {"[.hidden]\n", "line 1: ring id '.hidden' is invalid: accepted A-Z a-z 0-9 _ . - (not '.' first)"},
+        {"[a/b]\n", "line 1: ring id 'a/b' is invalid: accepted A-Z a-z 0-9 _ . - (not '.' first)"},
+        {"[a\n", "line 1: a device section is [ring-id], with the closing ']'"},
+        {"[a]\nname=\n", "line 2: name must be 1..127 bytes of UTF-8 without control characters"},
+        {"[a]\nname=a\tb\n", "line 2: name must be 1..127 bytes of UTF-8 without control characters"},
+        {"[a]\njunk\n", "line 2: expected key=value or [ring-id]"},
+        {"[a]\nname=caf\xc3\n", "line 2: name must be 1..127 bytes of UTF-8 without control characters"},
+        {"[a]\nname=\xed\xa0\x80\n", "line 2: name must be 1..127 bytes of UTF-8 without control characters"},
+        {"[a]\nname=\xc0\xaf\n", "line 2: name must be 1..127 bytes of UTF-8 without control characters"},
+        {"[a]\n[b]\n[c]\n[d]\n[e]\n[f]\n[g]\n[h]\n[i]\n", "line 9: more than 8 devices"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(parse(bad[i].text, &c, why), VOCANA_HAL_ILLEGAL_OPERATION);
+        if (strcmp(why, bad[i].why) != 0) {
+            th_failures++;
+            fprintf(stderr, "    config %zu: got '%s', want '%s'\n", i, why, bad[i].why);
+        }
+    }
+    CHECK_EQ(vocana_hal_parse_config("[a]", 3, &c, NULL, 0), VOCANA_HAL_NO_ERROR); /* no room for a reason: fine */
+    CHECK_EQ(vocana_hal_parse_config("[a]\0]", 5, &c, why, sizeof why), VOCANA_HAL_ILLEGAL_OPERATION);
+    vocana_hal_default_config(&c);
+    CHECK_EQ(c.count, 1);
+    CHECK(strcmp(c.devices[0].name, "Vocana") == 0 && strcmp(c.ring_id[0], "vocana") == 0);
+    CHECK_EQ(vocana_hal_init(&hal, c.devices, 1, NULL), VOCANA_HAL_NO_ERROR);
+}
+
 const th_test hal_tests[] = {
+    {"hal: configuration file parsed and checked", test_config_file_is_parsed_and_checked},
     {"hal: init rejects bad configurations with a reason", test_init_rejects_bad_configurations},
     {"hal: objects and their classes", test_objects_and_their_classes},
     {"hal: lists, UID translation, strings", test_lists_translation_and_strings},

@@ -219,6 +219,31 @@ typedef struct vocana_hal_device_config {
     uint32_t period;                  /* ZeroTimeStampPeriod, frames (>= max IO frames) */
 } vocana_hal_device_config;
 
+/* The driver's configuration: the devices, and each one's ring id (the host's device id). */
+#define VOCANA_HAL_RING_ID_SIZE 32
+typedef struct vocana_hal_config {
+    uint32_t count;
+    vocana_hal_device_config devices[VOCANA_HAL_MAX_DEVICES];
+    char ring_id[VOCANA_HAL_MAX_DEVICES][VOCANA_HAL_RING_ID_SIZE];
+} vocana_hal_config;
+
+/* [any] The built-in configuration: one stereo 48 kHz device "Vocana" on ring "vocana". */
+void vocana_hal_default_config(vocana_hal_config *out);
+
+/* [any] Parses a configuration file's text (not NUL-terminated; at most 64 KiB):
+ *
+ *     # comment
+ *     [vocana]          a device on the host's ring "vocana" (1..31 of A-Z a-z 0-9 _ . -, not "."-first)
+ *     name=Vocana       shown to users, 1..127 bytes, no control characters (default: the ring id)
+ *     channels=2        1..8 (default 2)
+ *     rate=48000        44100, 48000, 88200, 96000, 176400 or 192000 (default 48000)
+ *     latency=0         frames added to what the host reports, 0..65536 (default 0)
+ *     safety_offset=0   frames, 0..65536 (default 0)
+ *
+ * 1..8 devices; UIDs are "org.vocana.device.<ring id>".  Returns VOCANA_HAL_NO_ERROR, or
+ * VOCANA_HAL_ILLEGAL_OPERATION with a one-line reason ("line N: ...") in why. */
+int32_t vocana_hal_parse_config(const char *text, size_t len, vocana_hal_config *out, char *why, size_t why_len);
+
 /* A device's state.  Written by property setters and the configuration-change
  * callbacks (control), read by IO and clock callbacks. */
 typedef struct vocana_hal_device {
@@ -229,6 +254,8 @@ typedef struct vocana_hal_device {
     _Atomic uint32_t volume_bits;     /* float bits of the scalar volume 0..1 */
     atomic_bool mute;
     atomic_uint running;              /* StartIO count */
+    _Atomic uint32_t host_latency;    /* frames the host's chain adds (reported in Latency) */
+    _Atomic uint32_t pending_host_latency;
     _Atomic uint64_t anchor_host_time; /* where the clock started (first StartIO) */
     _Atomic uint64_t clock_seed;      /* changes whenever the clock restarts */
 } vocana_hal_device;
@@ -275,11 +302,17 @@ int32_t vocana_hal_set(vocana_hal *hal, uint32_t object, const vocana_hal_addres
 /* [control] True if the property's value is a string (CFStringRef to the glue). */
 bool vocana_hal_is_string(const vocana_hal *hal, uint32_t object, const vocana_hal_address *addr);
 
-/* Sample-rate change: a set of NominalSampleRate only records the request
- * (the glue then calls RequestDeviceConfigurationChange); the HAL later calls
- * PerformDeviceConfigurationChange, which applies it.  [control] */
-bool vocana_hal_rate_change_pending(const vocana_hal *hal, uint32_t device_index);
-int32_t vocana_hal_perform_rate_change(vocana_hal *hal, uint32_t device_index);
+/* Configuration changes (sample rate, the host's latency): a set of
+ * NominalSampleRate or a stream format only records the request, as does
+ * vocana_hal_note_host_latency; the glue then calls the HAL's
+ * RequestDeviceConfigurationChange, and the HAL later calls
+ * PerformDeviceConfigurationChange, which applies everything pending for
+ * that device.  [control] */
+bool vocana_hal_change_pending(const vocana_hal *hal, uint32_t device_index);
+int32_t vocana_hal_perform_change(vocana_hal *hal, uint32_t device_index);
+/* Records the latency the host now reports for the device (frames, clamped to 65536);
+ * true if that is a change to request. */
+bool vocana_hal_note_host_latency(vocana_hal *hal, uint32_t device_index, uint32_t frames);
 
 /* StartIO / StopIO of one client [control]: the first start anchors the
  * device's clock at now_host_time and changes its seed.  stop without a

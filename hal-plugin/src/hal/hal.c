@@ -3,7 +3,12 @@
 #include "vocana/hal.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "vocana/core.h"
 
 const double vocana_hal_rates[VOCANA_HAL_RATE_COUNT] = {44100, 48000, 88200, 96000, 176400, 192000};
 
@@ -149,6 +154,8 @@ int32_t vocana_hal_init(vocana_hal *hal, const vocana_hal_device_config *devices
         atomic_init(&d->volume_bits, fbits(1.0f));
         atomic_init(&d->mute, false);
         atomic_init(&d->running, 0u);
+        atomic_init(&d->host_latency, 0u);
+        atomic_init(&d->pending_host_latency, 0u);
         atomic_init(&d->anchor_host_time, 0u);
         atomic_init(&d->clock_seed, 1u);
     }
@@ -649,7 +656,8 @@ int32_t vocana_hal_get(const vocana_hal *hal, uint32_t object, const vocana_hal_
     case VOCANA_P_CAN_BE_DEFAULT: return put_u32(1, in_size, out_size, out_data);
     case VOCANA_P_CAN_BE_DEFAULT_SYSTEM: return put_u32(1, in_size, out_size, out_data);
     case VOCANA_P_LATENCY:
-        return put_u32(cls == VOCANA_CLASS_STREAM ? 0 : d->cfg.latency, in_size, out_size, out_data);
+        return put_u32(cls == VOCANA_CLASS_STREAM ? 0 : d->cfg.latency + atomic_load(&d->host_latency), in_size,
+                       out_size, out_data);
     case VOCANA_P_SAFETY_OFFSET: return put_u32(d->cfg.safety_offset, in_size, out_size, out_data);
     case VOCANA_P_IS_HIDDEN: return put_u32(0, in_size, out_size, out_data);
     case VOCANA_P_ZERO_TIMESTAMP_PERIOD: return put_u32(d->cfg.period, in_size, out_size, out_data);
@@ -805,15 +813,26 @@ int32_t vocana_hal_set(vocana_hal *hal, uint32_t object, const vocana_hal_addres
     }
 }
 
-bool vocana_hal_rate_change_pending(const vocana_hal *hal, uint32_t device_index) {
+bool vocana_hal_change_pending(const vocana_hal *hal, uint32_t device_index) {
     if (hal == NULL || device_index >= hal->device_count) {
         return false;
     }
     const vocana_hal_device *d = &hal->devices[device_index];
-    return atomic_load(&d->pending_rate_bits) != atomic_load(&d->rate_bits);
+    return atomic_load(&d->pending_rate_bits) != atomic_load(&d->rate_bits)
+           || atomic_load(&d->pending_host_latency) != atomic_load(&d->host_latency);
 }
 
-int32_t vocana_hal_perform_rate_change(vocana_hal *hal, uint32_t device_index) {
+bool vocana_hal_note_host_latency(vocana_hal *hal, uint32_t device_index, uint32_t frames) {
+    if (hal == NULL || device_index >= hal->device_count) {
+        return false;
+    }
+    vocana_hal_device *d = &hal->devices[device_index];
+    uint32_t v = frames > 65536 ? 65536 : frames;
+    atomic_store(&d->pending_host_latency, v);
+    return v != atomic_load(&d->host_latency);
+}
+
+int32_t vocana_hal_perform_change(vocana_hal *hal, uint32_t device_index) {
     if (hal == NULL || device_index >= hal->device_count) {
         return VOCANA_HAL_BAD_DEVICE;
     }
@@ -821,8 +840,11 @@ int32_t vocana_hal_perform_rate_change(vocana_hal *hal, uint32_t device_index) {
     if (atomic_load(&d->running) > 0) {
         return VOCANA_HAL_ILLEGAL_OPERATION; /* the HAL stops IO before a configuration change */
     }
-    atomic_store(&d->rate_bits, atomic_load(&d->pending_rate_bits));
-    atomic_fetch_add(&d->clock_seed, 1u); /* time stamps at the new rate are a new series */
+    atomic_store(&d->host_latency, atomic_load(&d->pending_host_latency));
+    uint64_t rate = atomic_load(&d->pending_rate_bits);
+    if (atomic_exchange(&d->rate_bits, rate) != rate) {
+        atomic_fetch_add(&d->clock_seed, 1u); /* time stamps at the new rate are a new series */
+    }
     return VOCANA_HAL_NO_ERROR;
 }
 
@@ -936,4 +958,228 @@ void vocana_hal_apply_volume(const vocana_hal_device *dev, float *samples, uint3
     for (uint32_t i = 0; i < n; i++) {
         samples[i] *= gain;
     }
+}
+
+/* ---------------------------------------------------------- configuration */
+
+#define CONFIG_MAX_BYTES 65536u
+_Static_assert(VOCANA_HAL_RING_ID_SIZE == VOCANA_DEVICE_ID_SIZE, "a ring id is a device id of the region");
+#define UID_PREFIX "org.vocana.device."
+
+static void device_defaults(vocana_hal_device_config *c, const char *ring_id) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", ring_id);
+    snprintf(c->uid, sizeof c->uid, UID_PREFIX "%s", ring_id);
+    c->channels = 2;
+    c->sample_rate = 48000;
+    c->period = 16384;
+}
+
+void vocana_hal_default_config(vocana_hal_config *out) {
+    if (out == NULL) {
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    out->count = 1;
+    memcpy(out->ring_id[0], "vocana", sizeof "vocana");
+    device_defaults(&out->devices[0], "vocana");
+    memcpy(out->devices[0].name, "Vocana", sizeof "Vocana");
+}
+
+static int32_t config_error(char *why, size_t why_len, unsigned line, const char *fmt, ...) {
+    if (why != NULL && why_len > 0) {
+        int n = line > 0 ? snprintf(why, why_len, "line %u: ", line) : 0;
+        if (n >= 0 && (size_t)n < why_len) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(why + n, why_len - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return VOCANA_HAL_ILLEGAL_OPERATION;
+}
+
+/* A whole decimal number in [lo, hi] spelled by s[0..n), or -1. */
+static long config_number(const char *s, size_t n, long lo, long hi) {
+    if (n == 0 || n > 9) {
+        return -1;
+    }
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v >= lo && v <= hi ? v : -1;
+}
+
+/* Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), no control characters. */
+static bool config_name_ok(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    if (n == 0 || n >= VOCANA_HAL_MAX_STRING) {
+        return false;
+    }
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t more;
+        unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the first continuation byte */
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) {
+                return false;
+            }
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            more = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            lo = c == 0xe0 ? 0xa0 : 0x80;
+            hi = c == 0xed ? 0x9f : 0xbf;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            lo = c == 0xf0 ? 0x90 : 0x80;
+            hi = c == 0xf4 ? 0x8f : 0xbf;
+        } else {
+            return false;
+        }
+        if (i + more >= n) { /* the sequence runs past the end */
+            return false;
+        }
+        if (s[i + 1] < lo || s[i + 1] > hi) {
+            return false;
+        }
+        for (size_t k = 2; k <= more; k++) {
+            if (s[i + k] < 0x80 || s[i + k] > 0xbf) {
+                return false;
+            }
+        }
+        if (c == 0xc2 && s[i + 1] < 0xa0) {
+            return false; /* C1 control characters */
+        }
+        i += more + 1;
+    }
+    return true;
+}
+
+int32_t vocana_hal_parse_config(const char *text, size_t len, vocana_hal_config *out, char *why, size_t why_len) {
+    if (why != NULL && why_len > 0) {
+        why[0] = '\0';
+    }
+    if (out == NULL || (text == NULL && len > 0)) {
+        return config_error(why, why_len, 0, "no text or no result");
+    }
+    if (len > CONFIG_MAX_BYTES) {
+        return config_error(why, why_len, 0, "the file is larger than 64 KiB");
+    }
+    memset(out, 0, sizeof *out);
+    unsigned line = 0;
+    size_t pos = 0;
+    vocana_hal_device_config *cur = NULL;
+    while (pos < len) {
+        line++;
+        size_t end = pos;
+        while (end < len && text[end] != '\n') {
+            end++;
+        }
+        const char *s = text + pos;
+        size_t n = end - pos;
+        pos = end + 1;
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) {
+            n--;
+        }
+        while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
+            s++;
+            n--;
+        }
+        if (n == 0 || s[0] == '#') {
+            continue;
+        }
+        if (s[0] == '[') {
+            if (s[n - 1] != ']') {
+                return config_error(why, why_len, line, "a device section is [ring-id], with the closing ']'");
+            }
+            if (out->count == VOCANA_HAL_MAX_DEVICES) {
+                return config_error(why, why_len, line, "more than 8 devices");
+            }
+            char id[VOCANA_HAL_RING_ID_SIZE];
+            size_t idn = n - 2;
+            if (idn == 0 || idn >= sizeof id) {
+                return config_error(why, why_len, line, "a ring id is 1..31 characters");
+            }
+            memcpy(id, s + 1, idn);
+            id[idn] = '\0';
+            if (memchr(id, '\0', idn) != NULL || !vocana_device_id_valid(id)) {
+                return config_error(why, why_len, line, "ring id '%s' is invalid: accepted A-Z a-z 0-9 _ . - (not '.' first)", id);
+            }
+            for (uint32_t i = 0; i < out->count; i++) {
+                if (strcmp(out->ring_id[i], id) == 0) {
+                    return config_error(why, why_len, line, "device [%s] is configured twice", id);
+                }
+            }
+            memcpy(out->ring_id[out->count], id, idn + 1);
+            cur = &out->devices[out->count];
+            device_defaults(cur, id);
+            out->count++;
+            continue;
+        }
+        const char *eq = memchr(s, '=', n);
+        if (eq == NULL) {
+            return config_error(why, why_len, line, "expected key=value or [ring-id]");
+        }
+        if (cur == NULL) {
+            return config_error(why, why_len, line, "a key before the first [ring-id] section");
+        }
+        size_t kn = (size_t)(eq - s);
+        while (kn > 0 && (s[kn - 1] == ' ' || s[kn - 1] == '\t')) {
+            kn--;
+        }
+        const char *v = eq + 1;
+        size_t vn = n - (size_t)(v - s);
+        while (vn > 0 && (v[0] == ' ' || v[0] == '\t')) {
+            v++;
+            vn--;
+        }
+        long num;
+        if (kn == 4 && memcmp(s, "name", 4) == 0) {
+            if (!config_name_ok(v, vn)) {
+                return config_error(why, why_len, line, "name must be 1..127 bytes of UTF-8 without control characters");
+            }
+            memcpy(cur->name, v, vn);
+            cur->name[vn] = '\0';
+        } else if (kn == 8 && memcmp(s, "channels", 8) == 0) {
+            if ((num = config_number(v, vn, 1, 8)) < 0) {
+                return config_error(why, why_len, line, "channels must be 1..8");
+            }
+            cur->channels = (uint32_t)num;
+        } else if (kn == 4 && memcmp(s, "rate", 4) == 0) {
+            if ((num = config_number(v, vn, 1, 192000)) < 0 || !known_rate((double)num)) {
+                return config_error(why, why_len, line, "rate must be 44100, 48000, 88200, 96000, 176400 or 192000");
+            }
+            cur->sample_rate = (double)num;
+        } else if (kn == 7 && memcmp(s, "latency", 7) == 0) {
+            if ((num = config_number(v, vn, 0, 65536)) < 0) {
+                return config_error(why, why_len, line, "latency must be 0..65536 frames");
+            }
+            cur->latency = (uint32_t)num;
+        } else if (kn == 13 && memcmp(s, "safety_offset", 13) == 0) {
+            if ((num = config_number(v, vn, 0, 65536)) < 0) {
+                return config_error(why, why_len, line, "safety_offset must be 0..65536 frames");
+            }
+            cur->safety_offset = (uint32_t)num;
+        } else {
+            char key[24];
+            size_t shown = kn < sizeof key - 1 ? kn : sizeof key - 1;
+            for (size_t i = 0; i < shown; i++) {
+                key[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+            }
+            key[shown] = '\0';
+            return config_error(why, why_len, line,
+                                "unknown key '%s'; accepted: name, channels, rate, latency, safety_offset", key);
+        }
+    }
+    if (out->count == 0) {
+        return config_error(why, why_len, 0, "no device: add a [ring-id] section");
+    }
+    return VOCANA_HAL_NO_ERROR;
 }
