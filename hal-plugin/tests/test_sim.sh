@@ -220,9 +220,22 @@ else bad "play/record float: $cmpf (exit $rc)"; fi
 stop_host "$hpid"
 
 start_host playrt --seconds 60
-run playrt "$SIM" --dir "$R" --device playrt --play "$T/inf.wav" --record "$T/outrt.wav" --io-frames 256
-cmprt=$("$WAVTOOL" cmp "$T/inf.wav" "$T/outrt.wav" gaps 2>&1)
-und=$(key underruns)
+# A run that a busy machine disturbed beyond the one start-up underrun (the host late more
+# than once) may lose late frames by design, so it proves nothing: it is repeated (three runs
+# at most) and the last one is judged.
+attempt=1
+while :; do
+    run playrt "$SIM" --dir "$R" --device playrt --play "$T/inf.wav" --record "$T/outrt.wav" --io-frames 256
+    cmprt=$("$WAVTOOL" cmp "$T/inf.wav" "$T/outrt.wav" gaps 2>&1)
+    und=$(key underruns)
+    if [ "$rc" = 0 ] && [ "${und:-0}" -gt 1 ] && [ "$attempt" -lt 3 ] &&
+       ! echo "$cmprt" | grep -q "mismatches 0 gaps"; then
+        echo "  note: real-time play/record run $attempt disturbed ($und underruns: $cmprt); again"
+        attempt=$((attempt + 1))
+        continue
+    fi
+    break
+done
 # every frame back, in order, unaltered: 30000 played, the last cycle's
 # echo (48 frames + padding) is still in the ring when the run ends
 if [ "$rc" = 0 ] && [ "$und" = 1 ] && [ "$cmprt" = "offset 256 compared 29952 mismatches 0 gaps 0" ] && sanitizer_clean; then
