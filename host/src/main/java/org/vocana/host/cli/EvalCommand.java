@@ -27,11 +27,14 @@ import picocli.CommandLine.Option;
 /** {@code vocana eval}: noise suppressors side by side on the dev set. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Score noise suppressors side by side on the same noisy speech in one run.",
-            "Mixes the dev set's voices with seven noises at each SNR (1 s noise-only lead-in), streams every",
-            "mixture through each suppressor in 128-frame blocks at 48 kHz, aligns the output by cross-correlation",
-            "and prints the improvement in SI-SDR, segmental SNR and STOI per noise and SNR, SI-SDR on clean",
-            "speech, cost per 10 ms of audio and latency (reported and measured). './vocana eval' makes the",
-            "dev set first if it is missing (host/eval/make-devset.sh: espeak-ng and sox)."})
+            "",
+            "Mixes the dev set's voices with seven noises at each SNR (after a 1 s noise-only lead-in), streams "
+                + "every mixture through each suppressor in 128-frame blocks at 48 kHz, aligns the output by "
+                + "cross-correlation and prints the improvement in SI-SDR, segmental SNR and STOI per noise and SNR, "
+                + "SI-SDR on clean speech, cost per 10 ms of audio and latency (reported and measured).",
+            "",
+            "Without --devset, ./vocana makes the dev set first if it is missing:",
+            "host/eval/make-devset.sh host/target/devset (needs espeak-ng and sox)."})
 final class EvalCommand implements Callable<Integer> {
 
     /** Exit code of {@code --check} when a target is missed. */
@@ -45,7 +48,7 @@ final class EvalCommand implements Callable<Integer> {
     Path devset;
 
     @Option(names = {"-s", "--suppressor"}, paramLabel = "SPEC",
-            description = {"Suppressor to score: an effect or chain spec as for 'process' (repeatable; default: denoise)."})
+            description = "Suppressor to score: an effect or chain spec as for 'process' (repeatable; default: denoise).")
     List<String> suppressors;
 
     @Option(names = {"-r", "--reference"}, paramLabel = "SPEC", defaultValue = "denoise-speex",
@@ -64,9 +67,9 @@ final class EvalCommand implements Callable<Integer> {
             description = "Use the first N voices of the dev set (default: all).")
     Integer voices;
 
-    @Option(names = "--check", description = {"Exit with status 3 unless every suppressor meets the targets against the",
-        "reference: mean dSI-SDR >= reference + 1.3 dB, mean dSTOI >= reference, clean SI-SDR >= 25 dB",
-        "(every voice), latency <= 12 ms and measured = reported."})
+    @Option(names = "--check", description = "Exit with status 3 unless every suppressor meets the targets against "
+            + "the reference: mean dSI-SDR >= reference + 1.3 dB, mean dSTOI >= reference, clean SI-SDR >= 25 dB "
+            + "(every voice), latency <= 12 ms and measured = reported.")
     boolean check;
 
     @Option(names = {"-q", "--quiet"}, description = "Print no progress.")
