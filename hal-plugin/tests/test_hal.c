@@ -156,26 +156,6 @@ static void test_lists_translation_and_strings(void) {
     CHECK_EQ(get_u32(&hal, dev_id(0, VOCANA_ROLE_OUTPUT_STREAM), VOCANA_P_STREAM_DIRECTION, VOCANA_SCOPE_GLOBAL), 0);
 }
 
-/* Every selector the model knows, and some it does not. */
-static const uint32_t SELECTORS[] = {
-    VOCANA_P_BASE_CLASS, VOCANA_P_CLASS, VOCANA_P_OWNER, VOCANA_P_NAME, VOCANA_P_MANUFACTURER,
-    VOCANA_P_OWNED_OBJECTS, VOCANA_P_BOX_LIST, VOCANA_P_TRANSLATE_UID_TO_BOX, VOCANA_P_DEVICE_LIST,
-    VOCANA_P_TRANSLATE_UID_TO_DEVICE, VOCANA_P_RESOURCE_BUNDLE, VOCANA_P_BOX_UID, VOCANA_P_TRANSPORT_TYPE,
-    VOCANA_P_BOX_HAS_AUDIO, VOCANA_P_BOX_HAS_VIDEO, VOCANA_P_BOX_HAS_MIDI, VOCANA_P_BOX_IS_PROTECTED,
-    VOCANA_P_BOX_ACQUIRED, VOCANA_P_BOX_ACQUISITION_FAILED, VOCANA_P_BOX_DEVICE_LIST, VOCANA_P_DEVICE_UID,
-    VOCANA_P_MODEL_UID, VOCANA_P_RELATED_DEVICES, VOCANA_P_CLOCK_DOMAIN, VOCANA_P_DEVICE_IS_ALIVE,
-    VOCANA_P_DEVICE_IS_RUNNING, VOCANA_P_CAN_BE_DEFAULT, VOCANA_P_CAN_BE_DEFAULT_SYSTEM, VOCANA_P_LATENCY,
-    VOCANA_P_STREAMS, VOCANA_P_CONTROL_LIST, VOCANA_P_SAFETY_OFFSET, VOCANA_P_NOMINAL_SAMPLE_RATE,
-    VOCANA_P_AVAILABLE_SAMPLE_RATES, VOCANA_P_IS_HIDDEN, VOCANA_P_PREFERRED_STEREO, VOCANA_P_ZERO_TIMESTAMP_PERIOD,
-    VOCANA_P_CLOCK_IS_STABLE, VOCANA_P_BUFFER_FRAME_SIZE, VOCANA_P_BUFFER_FRAME_SIZE_RANGE,
-    VOCANA_P_STREAM_IS_ACTIVE, VOCANA_P_STREAM_DIRECTION, VOCANA_P_STREAM_TERMINAL_TYPE,
-    VOCANA_P_STREAM_STARTING_CHANNEL, VOCANA_P_STREAM_VIRTUAL_FORMAT, VOCANA_P_STREAM_AVAILABLE_VIRTUAL_FORMATS,
-    VOCANA_P_STREAM_PHYSICAL_FORMAT, VOCANA_P_STREAM_AVAILABLE_PHYSICAL_FORMATS, VOCANA_P_CONTROL_SCOPE,
-    VOCANA_P_CONTROL_ELEMENT, VOCANA_P_LEVEL_SCALAR, VOCANA_P_LEVEL_DECIBELS, VOCANA_P_LEVEL_DECIBEL_RANGE,
-    VOCANA_P_LEVEL_SCALAR_TO_DECIBELS, VOCANA_P_LEVEL_DECIBELS_TO_SCALAR, VOCANA_P_BOOLEAN_VALUE,
-    VOCANA_FOURCC('z', 'z', 'z', 'z'), 0,
-};
-
 static void test_every_property_honours_its_size(void) {
     vocana_hal hal;
     make(&hal);
@@ -183,8 +163,11 @@ static void test_every_property_honours_its_size(void) {
     const char *uid = "org.vocana.device.vocana";
     int present = 0;
     for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++) {
-        for (size_t s = 0; s < sizeof SELECTORS / sizeof SELECTORS[0]; s++) {
-            vocana_hal_address a = at(SELECTORS[s], VOCANA_SCOPE_GLOBAL);
+        /* every selector the model knows, and two it does not */
+        for (size_t s = 0; s < VOCANA_HAL_SELECTOR_COUNT + 2; s++) {
+            uint32_t sel = s < VOCANA_HAL_SELECTOR_COUNT ? vocana_hal_selectors[s]
+                           : s == VOCANA_HAL_SELECTOR_COUNT ? VOCANA_FOURCC('z', 'z', 'z', 'z') : 0;
+            vocana_hal_address a = at(sel, VOCANA_SCOPE_GLOBAL);
             bool uidq = a.selector == VOCANA_P_TRANSLATE_UID_TO_BOX || a.selector == VOCANA_P_TRANSLATE_UID_TO_DEVICE;
             uint32_t qs = uidq ? (uint32_t)strlen(uid) : 0;
             uint32_t size = 0;
@@ -218,6 +201,14 @@ static void test_every_property_honours_its_size(void) {
         }
     }
     CHECK(present > 80);
+    for (size_t i = 0; i < VOCANA_HAL_SELECTOR_COUNT; i++) {
+        bool somewhere = false;
+        for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++) {
+            vocana_hal_address a = at(vocana_hal_selectors[i], VOCANA_SCOPE_GLOBAL);
+            somewhere = somewhere || vocana_hal_has_property(&hal, objects[o], &a);
+        }
+        CHECK(somewhere);
+    }
     vocana_hal_address a = at(VOCANA_P_CLASS, VOCANA_SCOPE_GLOBAL);
     uint32_t v, size;
     CHECK_EQ(vocana_hal_get(&hal, 99, &a, 0, NULL, 4, &size, &v), VOCANA_HAL_BAD_OBJECT);

@@ -141,6 +141,10 @@ enum {
     VOCANA_P_BOOLEAN_VALUE = VOCANA_FOURCC('b', 'c', 'v', 'l'),
 };
 
+/* Every selector above: some object of the model has each of them. */
+#define VOCANA_HAL_SELECTOR_COUNT 56
+extern const uint32_t vocana_hal_selectors[VOCANA_HAL_SELECTOR_COUNT];
+
 /* Values. */
 enum {
     VOCANA_TRANSPORT_VIRTUAL = VOCANA_FOURCC('v', 'i', 'r', 't'),

@@ -20,6 +20,7 @@ import org.vocana.host.eval.Evaluation.Cell;
 import org.vocana.host.eval.Evaluation.Report;
 import org.vocana.host.eval.Evaluation.Summary;
 import org.vocana.host.eval.Noises;
+import org.vocana.host.offline.OfflineProcessor;
 import org.vocana.sdk.Effect;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -108,6 +109,7 @@ final class EvalCommand implements Callable<Integer> {
 
         ChainResolver resolver = new ChainResolver(catalog);
         List<EffectInstance> instances = new ArrayList<>();
+        List<Effect> active = new ArrayList<>();
         try {
             List<Evaluation.Suppressor> list = new ArrayList<>();
             for (String s : specs) {
@@ -119,7 +121,7 @@ final class EvalCommand implements Callable<Integer> {
                 try {
                     for (Effect e : effects) {
                         e.activate(DevSet.SAMPLE_RATE, Evaluation.BLOCK, 1);
-                        e.deactivate();
+                        active.add(e);
                     }
                 } catch (IllegalStateException unavailable) {
                     throw new IOException("suppressor '" + s + "' is unavailable: " + unavailable.getMessage());
@@ -130,7 +132,7 @@ final class EvalCommand implements Callable<Integer> {
             Report report;
             try {
                 report = Evaluation.run(set, list, new Evaluation.Options(noiseTypes, snrs, voiceCount),
-                        progress == null ? (d, t) -> { } : progress::update);
+                        progress == null ? OfflineProcessor.Progress.NONE : progress);
             } finally {
                 if (progress != null) {
                     progress.finish();
@@ -142,6 +144,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
+            active.forEach(Effect::deactivate);
             instances.forEach(EffectInstance::close);
         }
     }

@@ -31,7 +31,7 @@ public final class Evaluation {
     private static final int WARM_UP_PASSES = 3;
     private static final int FRAMES_PER_10MS = DevSet.SAMPLE_RATE / 100;
 
-    /** A named suppressor: one effect or a chain of them, not yet activated. */
+    /** A named suppressor: one effect or a chain of them, activated for 48 kHz mono and {@link #BLOCK} frames. */
     public record Suppressor(String name, List<Effect> effects) {
         int latencyFrames() {
             return effects.stream().mapToInt(Effect::latencyFrames).sum();
@@ -74,11 +74,6 @@ public final class Evaluation {
         if (options.voices() < 1 || options.voices() > set.speech().size()) {
             throw new IllegalArgumentException("--voices " + options.voices() + " is out of range: the dev set has "
                     + set.speech().size() + " voices (accepted 1.." + set.speech().size() + ")");
-        }
-        for (Suppressor s : suppressors) {
-            for (Effect e : s.effects()) {
-                e.activate(DevSet.SAMPLE_RATE, BLOCK, 1);
-            }
         }
         int sCount = suppressors.size();
         int voices = options.voices();
@@ -148,11 +143,6 @@ public final class Evaluation {
                     audioSeconds += (double) length / DevSet.SAMPLE_RATE;
                     progress.update(++done, total);
                 }
-            }
-        }
-        for (Suppressor s : suppressors) {
-            for (Effect e : s.effects()) {
-                e.deactivate();
             }
         }
 

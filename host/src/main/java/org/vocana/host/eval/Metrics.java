@@ -65,10 +65,7 @@ public final class Metrics {
             throw new IllegalArgumentException("segmental SNR needs at least 30 ms of audio, got "
                     + reference.length + " samples at " + sampleRate + " Hz");
         }
-        double[] window = new double[win];
-        for (int i = 0; i < win; i++) {
-            window[i] = 0.5 * (1 - Math.cos(2 * Math.PI * (i + 1) / (win + 1)));
-        }
+        double[] window = hann(win);
         double sum = 0;
         for (int f = 0, start = 0; f < frames; f++, start += skip) {
             double signal = 0;
@@ -83,6 +80,15 @@ public final class Metrics {
             sum += Math.clamp(snr, SEG_SNR_MIN, SEG_SNR_MAX);
         }
         return sum / frames;
+    }
+
+    /** MATLAB's {@code hanning(n)} (no zero end points), as Loizou's and Taal's code use it. */
+    static double[] hann(int n) {
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = 0.5 - 0.5 * Math.cos(2 * Math.PI * (i + 1) / (n + 1));
+        }
+        return w;
     }
 
     static void checkLengths(float[] reference, float[] estimate) {

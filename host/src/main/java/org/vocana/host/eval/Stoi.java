@@ -116,19 +116,10 @@ public final class Stoi {
         return Arrays.copyOf(out, Math.min(produced, expected));
     }
 
-    /** Hann window of the reference code: {@code hanning(n + 2)[1:-1]}. */
-    static double[] window(int n) {
-        double[] w = new double[n];
-        for (int i = 0; i < n; i++) {
-            w[i] = 0.5 - 0.5 * Math.cos(2 * Math.PI * (i + 1) / (n + 1));
-        }
-        return w;
-    }
-
     /** Drops the frames where the clean signal is more than 40 dB below its loudest frame, from both. */
     static float[][] removeSilentFrames(float[] x, float[] y) {
         int hop = FRAME / 2;
-        double[] w = window(FRAME);
+        double[] w = Metrics.hann(FRAME);
         int count = x.length < FRAME ? 0 : (x.length - FRAME) / hop + 1;
         double[] energy = new double[count];
         double loudest = Double.NEGATIVE_INFINITY;
@@ -178,7 +169,7 @@ public final class Stoi {
     /** Band envelopes [band][frame]: square root of the band's summed power, per STFT frame. */
     static double[][] bandEnvelopes(float[] x) {
         int hop = FRAME / 2;
-        double[] w = window(FRAME);
+        double[] w = Metrics.hann(FRAME);
         int frames = x.length <= FRAME ? 0 : (x.length - FRAME + hop - 1) / hop; // range(0, len - FRAME, hop)
         int[][] bands = bandBins();
         double[][] env = new double[BANDS][frames];

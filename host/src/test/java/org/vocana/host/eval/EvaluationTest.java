@@ -56,13 +56,20 @@ class EvaluationTest {
         }
     }
 
+    /** A suppressor of one delay effect, activated as vocana eval does. */
+    private static Evaluation.Suppressor delay(String name, int delay, int reported) {
+        Delay d = new Delay(delay, reported);
+        d.activate(DevSet.SAMPLE_RATE, Evaluation.BLOCK, 1);
+        return new Evaluation.Suppressor(name, List.of(d));
+    }
+
     private static final DevSet SET = new DevSet(
             List.of(StoiTest.speechLike(48_000 * 2, 11), StoiTest.speechLike(48_000 * 2, 12)),
             Noises.generate("pink", 13, 48_000 * 4, 48_000, null)); // stands in for the recorded babble
 
     @Test
     void aPureDelayChangesNothingOnceAlignedAndItsDelayIsMeasuredExactly() {
-        Report report = Evaluation.run(SET, List.of(new Evaluation.Suppressor("delay", List.of(new Delay(300, 300)))),
+        Report report = Evaluation.run(SET, List.of(delay("delay", 300, 300)),
                 new Evaluation.Options(List.of("white", "babble"), List.of(0.0, 10.0), 2), (d, t) -> { });
         assertEquals(2 * (1 + 2 * 2), report.mixtures());
         Summary s = report.summaries().getFirst();
@@ -82,7 +89,7 @@ class EvaluationTest {
 
     @Test
     void aMisreportedLatencyShowsInTheMeasuredDelay() {
-        Report report = Evaluation.run(SET, List.of(new Evaluation.Suppressor("liar", List.of(new Delay(480, 240)))),
+        Report report = Evaluation.run(SET, List.of(delay("liar", 480, 240)),
                 new Evaluation.Options(List.of("pink"), List.of(5.0), 1), (d, t) -> { });
         Summary s = report.summaries().getFirst();
         assertEquals(240, s.reportedLatency());
@@ -93,7 +100,7 @@ class EvaluationTest {
     @Test
     void tooManyVoicesIsExplained() {
         var e = assertThrows(IllegalArgumentException.class, () -> Evaluation.run(SET,
-                List.of(new Evaluation.Suppressor("delay", List.of(new Delay(1, 1)))),
+                List.of(delay("delay", 1, 1)),
                 new Evaluation.Options(List.of("white"), List.of(0.0), 3), (d, t) -> { }));
         assertEquals("--voices 3 is out of range: the dev set has 2 voices (accepted 1..2)", e.getMessage());
     }
