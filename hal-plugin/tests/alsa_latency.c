@@ -3,7 +3,9 @@
  * End-to-end latency through an ALSA PCM in both directions (e.g. the
  * Vocana device with a running host): opens playback and capture, starts
  * them back to back (the offset between their trigger timestamps is taken
- * into account), plays an impulse every half second and finds it in the
+ * into account), plays an impulse every half second from the first second
+ * on (the start settles first: a host slow to start may deliver a backlog,
+ * which the device trims within a quarter second or so) and finds it in the
  * capture.  Prints 'key value' lines: latency_frames (median, from the
  * moment the playback card takes a frame to the moment the capture card
  * records it), latency_min, latency_max, app_latency_frames (plus what the
@@ -100,7 +102,7 @@ int main(int argc, char **argv)
     while (captured < total) {
         memset(buf, 0, period * CH * sizeof *buf);
         for (snd_pcm_uframes_t i = 0; i < period; i++) {
-            if ((played + (long)i) % spacing == 0) {
+            if ((played + (long)i) % spacing == 0 && played + (long)i >= (long)RATE) {
                 buf[i * CH] = buf[i * CH + 1] = 0.5f;
                 pending = played + (long)i;
             }

@@ -192,6 +192,9 @@ typedef struct vocana_device_config {
      * direction it does not use, so two processes (say, an ALSA playback
      * stream and a capture stream) can each serve one direction. */
     uint32_t directions;
+    /* true for a reader no clock paces (the simulator's fast mode): what it
+     * leaves queued is pipelining, not latency, so no surplus is trimmed */
+    bool unpaced;
 } vocana_device_config;
 
 enum vocana_dev_state {
@@ -213,6 +216,7 @@ typedef struct vocana_device_stats {
     uint64_t dropped_detached_frames; /* input dropped with no host        */
     uint64_t silence_detached_frames; /* silence played with no host       */
     uint64_t attaches, detaches;
+    uint64_t from_host_trimmed_frames; /* surplus latency dropped (below) */
 } vocana_device_stats;
 
 typedef struct vocana_device {
@@ -229,6 +233,18 @@ typedef struct vocana_device {
      * silence is the pipeline filling, not lateness. */
     uint32_t from_host_late;
     bool from_host_primed;
+    /* Surplus latency: frames that stayed in the ring after EVERY read of a
+     * quarter second (the window), beyond the swing of that slack within the
+     * window (the stream's own bursts and jitter, kept as margin), were never
+     * needed to keep the reads whole; they only delay the stream.  They come
+     * from a host that delivered a backlog at once before the stream was
+     * primed (slow to start) or while the reader was stopped (an
+     * application's xrun), and are dropped at the end of the window.
+     * Lateness and surplus together keep the latency constant. */
+    uint32_t from_host_slack_min; /* least left after a read in this window */
+    uint32_t from_host_slack_max; /* most left after a read in this window  */
+    uint32_t from_host_window;    /* frames read in this window              */
+    _Atomic uint64_t from_host_trimmed_frames;
     _Atomic uint64_t dropped_detached_frames;
     _Atomic uint64_t silence_detached_frames;
     /* control thread only */

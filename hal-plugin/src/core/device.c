@@ -59,6 +59,8 @@ int vocana_device_init(vocana_device *dev, const vocana_device_config *cfg)
     atomic_init(&dev->gate, 0);
     atomic_init(&dev->dropped_detached_frames, 0);
     atomic_init(&dev->silence_detached_frames, 0);
+    atomic_init(&dev->from_host_trimmed_frames, 0);
+    dev->from_host_slack_min = UINT32_MAX;
     dev->state = VOCANA_DEV_DETACHED;
     dev->attach_due = true;
     dev->last_error = VOCANA_E_NOT_READY;
@@ -175,6 +177,9 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
     }
     dev->from_host_late = 0;
     dev->from_host_primed = false;
+    dev->from_host_slack_min = UINT32_MAX;
+    dev->from_host_slack_max = 0;
+    dev->from_host_window = 0;
     if (rc) { /* cannot happen after validation; keep the state consistent anyway */
         dev->last_error = rc;
         return rc;
@@ -257,6 +262,27 @@ uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames)
         uint32_t cap = dev->info.capacity_frames;
         dev->from_host_late = late > cap ? cap : (uint32_t)late;
     }
+    if (frames > 0 && !dev->cfg.unpaced) {
+        uint32_t left = n < frames ? 0 : vocana_ring_read_avail(&dev->from_host);
+        if (left < dev->from_host_slack_min)
+            dev->from_host_slack_min = left;
+        if (left > dev->from_host_slack_max)
+            dev->from_host_slack_max = left;
+        dev->from_host_window += frames;
+        if (dev->from_host_window >= dev->info.sample_rate / 4) {
+            /* every read of the window left at least `lo` behind; the stream's own bursts and
+             * jitter swung it by hi - lo, and that much stays as margin.  The rest is still
+             * there (the ring only grows between reads), so the skip drops exactly that. */
+            uint32_t lo = dev->from_host_slack_min, hi = dev->from_host_slack_max;
+            if (lo > hi - lo)
+                atomic_fetch_add_explicit(&dev->from_host_trimmed_frames,
+                                          vocana_ring_skip(&dev->from_host, lo - (hi - lo)),
+                                          memory_order_relaxed);
+            dev->from_host_slack_min = UINT32_MAX;
+            dev->from_host_slack_max = 0;
+            dev->from_host_window = 0;
+        }
+    }
     gate_leave(dev);
     return n;
 }
@@ -301,6 +327,8 @@ void vocana_device_get_stats(const vocana_device *dev, vocana_device_stats *st)
         atomic_load_explicit(&dev->dropped_detached_frames, memory_order_relaxed);
     st->silence_detached_frames =
         atomic_load_explicit(&dev->silence_detached_frames, memory_order_relaxed);
+    st->from_host_trimmed_frames =
+        atomic_load_explicit(&dev->from_host_trimmed_frames, memory_order_relaxed);
     st->attaches = dev->attaches;
     st->detaches = dev->detaches;
 }

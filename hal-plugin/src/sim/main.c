@@ -341,6 +341,7 @@ static int wait_for_host(sim *s)
                 cfg.channels = info.channels;
                 cfg.max_io_frames = s->io;
                 cfg.retry_interval_ns = RETRY_NS;
+                cfg.unpaced = s->o.fast;
                 rc = vocana_device_init(&s->dev, &cfg);
                 if (rc != VOCANA_OK) { /* cannot happen after validation */
                     errline("cannot use the region at %s: %s", s->path, vocana_strerror(rc));

@@ -184,20 +184,14 @@ class AlsaIT {
         startHost();
         Thread.sleep(3_000); // the host's start-up work (JIT, warm-up) done
         Path tool = PLUGIN.resolveSibling("alsa_latency");
-        // 2.7 ms periods leave no slack on a machine whose CPU is being taken by others: a run
-        // with xruns measures nothing, so it is repeated with a freshly started host (up to three
-        // runs); the latency is asserted on a clean one
+        // 2.7 ms periods leave little slack on a machine whose CPU is being taken by others: a
+        // run with xruns measures nothing, so it is repeated (up to four runs); the latency is
+        // asserted on a clean one
         String out = "";
         int exit = -1;
         java.util.Map<String, Long> r = new java.util.HashMap<>();
-        for (int attempt = 0; attempt < 3; attempt++) {
-            if (attempt > 0) {
-                host.destroy();
-                assertTrue(host.waitFor(10, TimeUnit.SECONDS));
-                startHost();
-                Thread.sleep(3_000);
-            }
-            Process p = alsa("latency.log", tool.toString(), "vocana", "3", "128", "3");
+        for (int attempt = 0; attempt < 4; attempt++) {
+            Process p = alsa("latency.log", tool.toString(), "vocana", "4", "128", "4");
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             out = log(dir.resolve("latency.log"));
             exit = p.exitValue();
@@ -215,17 +209,19 @@ class AlsaIT {
                     + out.replace('\n', ' '));
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(r.getOrDefault("xruns", 0L) == 0,
-                "this machine gave no clean 2.7 ms ALSA round trip in 3 runs (CPU taken by others?): latency not measured; " + out);
+                "this machine gave no clean 2.7 ms ALSA round trip in 4 runs (CPU taken by others?): latency not measured; " + out);
         assertEquals(0, exit, out);
         assertTrue(r.containsKey("latency_frames"), out);
         System.out.println("ALSA round trip at 48 kHz, 128-frame periods: " + out.replace('\n', ' '));
         // one 128-frame IO block through the host, plus the chain's 96 frames (the limiter's 2 ms
         // lookahead), which the host publishes and the plugin adds to its reported delay; the plugin
-        // moves audio when the application calls it (once a period), which can add one period,
-        // fixed for the run; +-8 frames (0.17 ms) for the skew between the streams' start timestamps
-        // and their virtual clocks
-        long beyond = r.get("latency_frames") - (128 + 96);
-        assertTrue(Math.abs(beyond) <= 8 || Math.abs(beyond - 128) <= 8, out);
+        // moves audio when the application calls it, so where the reader's calls fall against the
+        // host's blocks adds up to one period, fixed for the run (a backlog beyond that, from a host
+        // slow to start, is trimmed by the device before the first impulse); +-8 frames (0.17 ms)
+        // for the skew between the streams' start timestamps and their virtual clocks
+        long latency = r.get("latency_frames");
+        assertTrue(latency >= 128 + 96 - 8 && latency <= 128 + 96 + 128 + 8,
+                "one block plus the chain's 96 frames, plus at most one period: " + out);
         assertEquals(r.get("latency_min"), r.get("latency_max"), 4, "stable: " + out);
         assertEquals(0, r.get("xruns"), out);
     }
@@ -285,29 +281,39 @@ class AlsaIT {
     void killingTheHostLeavesTheApplicationsRunningOnSilenceAndTheyResumeWhenItIsBack() throws Exception {
         startHost();
         Thread.sleep(2_000); // the host's start-up work done (a loaded machine needs it)
-        Path input = longExample(16);
+        Path input = longExample(22);
         Path rec = dir.resolve("rec.wav");
+        // the windows below are placed by when things happened, seen from arecord's start: a
+        // loaded machine may take many seconds to start the second host
+        long t0 = System.nanoTime();
         Process arecord = alsa("arecord.log", "arecord", "-D", "vocana", "-f", "FLOAT_LE", "-r", "48000", "-c", "2",
-                "-d", "14", rec.toString());
+                "-d", "20", rec.toString());
         Process aplay = alsa("aplay.log", "aplay", "-D", "vocana", input.toString());
         Thread.sleep(4_000);
         host.destroyForcibly(); // kill -9
         host.waitFor(10, TimeUnit.SECONDS);
+        double killed = (System.nanoTime() - t0) / 1e9;
         Thread.sleep(3_000);
         assertTrue(aplay.isAlive() && arecord.isAlive(), "both applications run on without the host");
         startHost();
+        double back = (System.nanoTime() - t0) / 1e9;
+        org.junit.jupiter.api.Assumptions.assumeTrue(back < 16.5,
+                "the second host took until " + back + " s of the 20 s recording to start (machine overloaded?)");
         assertTrue(arecord.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, arecord.exitValue(), log(dir.resolve("arecord.log")));
         assertTrue(aplay.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, aplay.exitValue(), "aplay never errors out: " + log(dir.resolve("aplay.log")));
         float[] y = readAll(rec)[0];
-        assertEquals(14 * 48_000, y.length, "arecord got every frame of its 14 s");
-        double before = rms(y, 2 * 48_000, (int) (3.5 * 48_000));
-        double during = rms(y, (int) (5.2 * 48_000), (int) (6.8 * 48_000));
-        double after = rms(y, (int) (11.5 * 48_000), (int) (13.5 * 48_000));
-        assertTrue(before > 0.01, "processed audio before the kill: " + before + "; " + log(dir.resolve("arecord.log")));
-        assertEquals(0.0, during, 1e-9, "silence while the host is gone");
-        assertTrue(after > 0.01, "processed audio again after the restart: " + after);
+        assertEquals(20 * 48_000, y.length, "arecord got every frame of its 20 s");
+        // the device gives up on a silent host after 1 s (the heartbeat limit) and re-attaches
+        // within a quarter second of a new one
+        double before = rms(y, 2 * 48_000, (int) ((killed - 0.5) * 48_000));
+        double during = rms(y, (int) ((killed + 1.2) * 48_000), (int) ((killed + 2.8) * 48_000));
+        double after = rms(y, (int) ((back + 1.0) * 48_000), (int) ((back + 3.0) * 48_000));
+        String when = String.format(" (killed at %.1f s, back at %.1f s of the recording)", killed, back);
+        assertTrue(before > 0.01, "processed audio before the kill: " + before + when + "; " + log(dir.resolve("arecord.log")));
+        assertEquals(0.0, during, 1e-9, "silence while the host is gone" + when);
+        assertTrue(after > 0.01, "processed audio again after the restart: " + after + when);
     }
 
     private static float[][] readAll(Path path) throws IOException {
