@@ -105,12 +105,13 @@
  * On attach the device discards what the "from host" ring holds (it was
  * written before this device session: stale audio), by moving read_pos up
  * to write_pos.
- The device side keeps the "from host" latency constant with its own
+ * The device side keeps the "from host" latency constant with its own
  * clock: frames that arrive after it played silence in their place (late)
  * are skipped when they arrive, and frames that stayed queued after every
  * read for a quarter second, beyond the swing of that slack (the stream's
  * bursts and jitter), are skipped at the end of that window (a backlog the
- * host delivered at once: a slow start, or a reader that was stopped).  Both only move read_pos forward, as a read would.
+ * host delivered at once: a slow start, or a reader that was stopped).
+ * Both only move read_pos forward, as a read would.
  * Nothing: every field is untrusted.  Attaching = load magic (acquire),
  * copy the header into private memory, validate every field of the copy
  * (magic, version, sizes against the mapped size, rate, channels, capacity

@@ -60,7 +60,6 @@ int vocana_device_init(vocana_device *dev, const vocana_device_config *cfg)
     atomic_init(&dev->dropped_detached_frames, 0);
     atomic_init(&dev->silence_detached_frames, 0);
     atomic_init(&dev->from_host_trimmed_frames, 0);
-    dev->from_host_slack_min = UINT32_MAX;
     dev->state = VOCANA_DEV_DETACHED;
     dev->attach_due = true;
     dev->last_error = VOCANA_E_NOT_READY;
