@@ -186,8 +186,9 @@ class AlsaIT {
         Thread.sleep(3_000); // the host's start-up work (JIT, warm-up) done
         Path tool = PLUGIN.resolveSibling("alsa_latency");
         // 2.7 ms periods leave little slack on a machine whose CPU is being taken by others: a
-        // run with xruns measures nothing, so it is repeated (up to four runs); the latency is
-        // asserted on a clean one
+        // run with xruns, or whose impulses disagree (a block the host was late with moves one),
+        // measures nothing, so it is repeated (up to four runs); the latency is asserted on a
+        // clean, stable one, and a stable wrong latency fails
         String out = "";
         int exit = -1;
         java.util.Map<String, Long> r = new java.util.HashMap<>();
@@ -203,14 +204,16 @@ class AlsaIT {
                     r.put(kv[0], Long.parseLong(kv[1]));
                 }
             }
-            if (exit == 0 && Long.valueOf(0).equals(r.get("xruns"))) {
+            if (exit == 0 && Long.valueOf(0).equals(r.get("xruns")) && r.containsKey("latency_min")
+                    && r.get("latency_max") - r.get("latency_min") <= 4) {
                 break;
             }
-            System.out.println("ALSA round trip: run " + (attempt + 1) + " had xruns or no impulse, again: "
+            System.out.println("ALSA round trip: run " + (attempt + 1) + " had xruns, late blocks or no impulse, again: "
                     + out.replace('\n', ' '));
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(r.getOrDefault("xruns", 0L) == 0,
-                "this machine gave no clean 2.7 ms ALSA round trip in 4 runs (CPU taken by others?): latency not measured; " + out);
+        org.junit.jupiter.api.Assumptions.assumeTrue(exit == 0 && r.getOrDefault("xruns", 0L) == 0
+                && r.containsKey("latency_min") && r.get("latency_max") - r.get("latency_min") <= 4,
+                "this machine gave no clean, undisturbed 2.7 ms ALSA round trip in 4 runs (CPU taken by others?): latency not measured; " + out);
         assertEquals(0, exit, out);
         assertTrue(r.containsKey("latency_frames"), out);
         System.out.println("ALSA round trip at 48 kHz, 128-frame periods: " + out.replace('\n', ' '));
@@ -223,10 +226,7 @@ class AlsaIT {
         long latency = r.get("latency_frames");
         assertTrue(latency >= 128 + 96 - 8 && latency <= 128 + 96 + 128 + 8,
                 "one block plus the chain's 96 frames, plus at most one period: " + out);
-        // no impulse came back sooner than the design allows; a later one (a block the host was
-        // late with on a loaded machine, before the device's quarter-second trim) moves only the
-        // maximum, which is printed above, not the median
-        assertTrue(r.get("latency_min") >= 128 + 96 - 8, "never faster than one block plus the chain: " + out);
+        assertEquals(r.get("latency_min"), r.get("latency_max"), 4, "stable: " + out);
         assertEquals(0, r.get("xruns"), out);
     }
 
