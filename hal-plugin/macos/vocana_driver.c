@@ -29,8 +29,7 @@
 
 #define SERVICE_INTERVAL_US 50000
 #define MAX_CHANNELS 8
-#define RING_DIR "/tmp/vocana" /* where the host publishes its regions (shared with coreaudiod's sandbox) */
-#define CONFIG_FILE "/Library/Application Support/Vocana/devices.conf"
+#define BUNDLE_ID CFSTR("org.vocana.driver")
 
 typedef struct vocana_driver {
     AudioServerPlugInDriverInterface *interface; /* first: CoreAudio's AudioServerPlugInDriverRef points here */
@@ -112,7 +111,9 @@ static void *service_loop(void *arg) {
     while (!atomic_load(&d->stopping)) {
         uint64_t now = vocana_monotonic_ns();
         for (uint32_t i = 0; i < d->hal.device_count; i++) {
-            (void)vocana_device_service(d->rings[i], RING_DIR, getuid(), now);
+            if (d->config.has_owner) {
+                (void)vocana_device_service_shm(d->rings[i], (uid_t)d->config.owner, now);
+            }
             /* the host's chain latency belongs in the device's latency: a configuration change */
             uint32_t latency = vocana_device_host_latency(d->rings[i]);
             if (vocana_hal_note_host_latency(&d->hal, i, latency) && latency != d->requested_latency[i]) {
@@ -128,6 +129,21 @@ static void *service_loop(void *arg) {
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* Contents/Resources/devices.conf of this driver's bundle (the one file the sandbox lets it read). */
+static bool config_path(char *buf, size_t len) {
+    CFBundleRef bundle = CFBundleGetBundleWithIdentifier(BUNDLE_ID); /* not owned: no release */
+    if (bundle == NULL) {
+        return false;
+    }
+    CFURLRef url = CFBundleCopyResourceURL(bundle, CFSTR("devices"), CFSTR("conf"), NULL);
+    if (url == NULL) {
+        return false;
+    }
+    bool ok = CFURLGetFileSystemRepresentation(url, true, (UInt8 *)buf, (CFIndex)len);
+    CFRelease(url);
+    return ok;
+}
+
 static OSStatus initialize(AudioServerPlugInDriverRef driver, AudioServerPlugInHostRef host) {
     vocana_driver *d = self(driver);
     if (d == NULL || host == NULL) {
@@ -139,21 +155,34 @@ static OSStatus initialize(AudioServerPlugInDriverRef driver, AudioServerPlugInH
         return kAudioHardwareUnspecifiedError;
     }
     d->host_ticks_per_second = 1e9 * (double)tb.denom / (double)tb.numer;
-    /* devices from the configuration file, or the default device "Vocana" without one */
+    /* devices from the bundle's configuration, or the default device "Vocana" without one */
     vocana_hal_default_config(&d->config);
-    FILE *f = fopen(CONFIG_FILE, "r");
-    if (f != NULL) {
-        size_t n = fread(d->config_text, 1, sizeof d->config_text, f);
-        fclose(f);
+    char path[1024];
+    if (!config_path(path, sizeof path)) {
+        syslog(LOG_ERR, "Vocana: no Contents/Resources/devices.conf in the driver's bundle; using the default "
+                        "device, attached to no host (reinstall with install-macos.sh)");
+    } else {
+        FILE *f = fopen(path, "r");
+        size_t n = 0;
+        if (f != NULL) {
+            n = fread(d->config_text, 1, sizeof d->config_text, f);
+            fclose(f);
+        }
         char why[160];
         vocana_hal_config parsed;
-        if (n < sizeof d->config_text
-            && vocana_hal_parse_config(d->config_text, n, &parsed, why, sizeof why) == VOCANA_HAL_NO_ERROR) {
+        if (f == NULL) {
+            syslog(LOG_ERR, "Vocana: %s: cannot read it; using the default device", path);
+        } else if (n < sizeof d->config_text
+                   && vocana_hal_parse_config(d->config_text, n, &parsed, why, sizeof why) == VOCANA_HAL_NO_ERROR) {
             d->config = parsed;
         } else {
-            syslog(LOG_ERR, "Vocana: %s: %s; using the default device", CONFIG_FILE,
+            syslog(LOG_ERR, "Vocana: %s: %s; using the default device", path,
                    n >= sizeof d->config_text ? "larger than 64 KiB" : why);
         }
+    }
+    if (!d->config.has_owner) {
+        syslog(LOG_ERR, "Vocana: devices.conf names no owner= (the uid whose host feeds the devices); the devices "
+                        "stay silent (reinstall with install-macos.sh)");
     }
     const char *why = NULL;
     OSStatus st = vocana_hal_init(&d->hal, d->config.devices, d->config.count, &why);

@@ -92,6 +92,27 @@ else
     echo "  SKIPPED: clang cannot build a libFuzzer target here (install: apt-get install -y $(tr '\n' ' ' < apt-packages.txt | sed 's/ *$//'))"
 fi
 
+echo "== macOS driver configuration checker (build/asan/vocana-hal-config, ASan+UBSan)"
+h=$(mktemp -d)
+printf '# two devices\nowner=501\n[vocana]\nname=Vocana\n[mic]\nchannels=1\nrate=96000\n' > "$h/good.conf"
+printf 'owner=501\n[mic]\nchannels=9\n' > "$h/bad.conf"
+printf '[mic]\n' > "$h/ownerless.conf"
+good=$("$B/asan/vocana-hal-config" "$h/good.conf" 2>&1); rg=$?
+bad=$("$B/asan/vocana-hal-config" "$h/bad.conf" 2>&1); rb=$?
+ownerless=$("$B/asan/vocana-hal-config" "$h/ownerless.conf" 2>&1); ro=$?
+missing=$("$B/asan/vocana-hal-config" "$h/none.conf" 2>&1); rm_=$?
+if [ $rg -eq 0 ] && [ "$(echo "$good" | head -n 1)" = "$h/good.conf: 2 devices for the host of uid 501" ] &&
+   echo "$good" | grep -qx '  \[mic\] "mic" 1 ch, 96000 Hz, latency +0, safety offset 0, uid org.vocana.device.mic' &&
+   [ $rb -eq 1 ] && [ "$bad" = "$h/bad.conf: line 3: channels must be 1..8" ] &&
+   [ $ro -eq 1 ] && echo "$ownerless" | grep -q "^$h/ownerless.conf: no owner= line" &&
+   [ $rm_ -eq 2 ] && [ "$missing" = "$h/none.conf: cannot read it: No such file or directory" ]; then
+    echo "  ok   accepts a good file (one line per device), refuses a bad one with its line, an ownerless and a missing one"
+    ok
+else
+    fail "vocana-hal-config: got [$rg] $good / [$rb] $bad / [$ro] $ownerless / [$rm_] $missing"
+fi
+rm -rf "$h"
+
 echo "== macOS glue type-check (make macos-check)"
 if [ -n "${MACOS_SDK:-}" ]; then
     if $MAKE --no-print-directory macos-check MACOS_SDK="$MACOS_SDK"; then ok; else fail "macos-check against $MACOS_SDK"; fi

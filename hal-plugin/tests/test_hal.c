@@ -432,13 +432,18 @@ static int32_t parse(const char *text, vocana_hal_config *c, char *why) {
 static void test_config_file_is_parsed_and_checked(void) {
     vocana_hal_config c;
     char why[160];
-    const char *text = "# two devices\n[vocana]\nname = Vocana\n\n[mic]\r\nname=Vocana Mic (USB)\nchannels=1\n"
+    const char *text = "# two devices\nowner = 501\n[vocana]\nname = Vocana\n\n[mic]\r\nname=Vocana Mic (USB)\nchannels=1\n"
                        "rate=96000\nlatency=64\nsafety_offset=16\n";
     CHECK_EQ(parse(text, &c, why), VOCANA_HAL_NO_ERROR);
     CHECK_EQ(c.count, 2);
+    CHECK(c.has_owner && c.owner == 501);
     CHECK(strcmp(c.ring_id[1], "mic") == 0);
     CHECK(strcmp(c.devices[0].name, "Vocana") == 0);
     CHECK(strcmp(c.devices[1].name, "Vocana Mic (USB)") == 0);
+    CHECK_EQ(parse("[a23456789012345678901_3]\n", &c, why), VOCANA_HAL_NO_ERROR);
+    CHECK(!c.has_owner);
+    CHECK_EQ(parse("owner=2147483647\n[a]\n", &c, why), VOCANA_HAL_NO_ERROR);
+    CHECK(c.has_owner && c.owner == 2147483647u);
     CHECK_EQ(parse("[m]\nname=Micr\xc3\xb3" "fono \xe2\x80\x94 \xf0\x9f\x8e\x99\n", &c, why), VOCANA_HAL_NO_ERROR);
     CHECK(strcmp(c.devices[0].name, "Micr\xc3\xb3" "fono \xe2\x80\x94 \xf0\x9f\x8e\x99") == 0);
     CHECK_EQ(parse(text, &c, why), VOCANA_HAL_NO_ERROR);
@@ -455,7 +460,14 @@ static void test_config_file_is_parsed_and_checked(void) {
         const char *text, *why;
     } bad[] = {
         {"", "no device: add a [ring-id] section"},
-        {"name=x\n", "line 1: a key before the first [ring-id] section"},
+        {"name=x\n", "line 1: a key before the first [ring-id] section (only owner= goes there)"},
+        {"owner=501\nowner=502\n[a]\n", "line 2: owner is given twice"},
+        {"owner=alice\n[a]\n", "line 1: owner must be a numeric user id, 0..2147483647"},
+        {"owner=-1\n[a]\n", "line 1: owner must be a numeric user id, 0..2147483647"},
+        {"owner=2147483648\n[a]\n", "line 1: owner must be a numeric user id, 0..2147483647"},
+        {"owner=99999999999\n[a]\n", "line 1: owner must be a numeric user id, 0..2147483647"},
+        {"[a]\nowner=501\n", "line 2: unknown key 'owner'; accepted: name, channels, rate, latency, safety_offset"},
+        {"[a234567890123456789012_4]\n", "line 1: a ring id is 1..23 characters"},
         {"[a]\nchannels=9\n", "line 2: channels must be 1..8"},
         {"[a]\nchannels=two\n", "line 2: channels must be 1..8"},
         {"[a]\nrate=22050\n", "line 2: rate must be 44100, 48000, 88200, 96000, 176400 or 192000"},

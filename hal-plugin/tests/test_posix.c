@@ -269,6 +269,118 @@ static void test_service_end_to_end(void)
     free(d);
 }
 
+/* Host side of the shared-memory transport: the object "/vocana.<id>" made
+ * (replacing an older one) and formatted like a region file; `extra` bytes
+ * beyond the region, as macOS adds when it rounds an object up to pages. */
+static hostfile host_create_shm(const char *id, uint64_t gen, size_t extra)
+{
+    hostfile hf = {0};
+    char name[64];
+    CHECK_RC(vocana_region_shm_name(name, sizeof name, id), VOCANA_OK);
+    shm_unlink(name);
+    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return hf;
+    size_t region = (size_t)vocana_region_size(256, 2);
+    hf.size = region + extra;
+    CHECK(ftruncate(fd, (off_t)hf.size) == 0);
+    hf.base = mmap(NULL, hf.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(hf.base != MAP_FAILED);
+    close(fd);
+    vocana_region_params p = {.device_id = id, .name = "Mic", .generation = gen,
+                              .sample_rate = 48000, .channels = 2, .capacity_frames = 256};
+    CHECK_RC(vocana_region_format(hf.base, region, &p), VOCANA_OK);
+    hf.h = hf.base;
+    return hf;
+}
+
+static void test_shm_name(void)
+{
+    char b[64];
+    CHECK_RC(vocana_region_shm_name(b, sizeof b, "vocana"), VOCANA_OK);
+    CHECK(strcmp(b, "/vocana.vocana") == 0);
+    CHECK_RC(vocana_region_shm_name(b, sizeof b, "a23456789012345678901_3"), VOCANA_OK); /* 23: 31 in all */
+    CHECK_EQ(strlen(b), VOCANA_SHM_NAME_MAX);
+    CHECK_RC(vocana_region_shm_name(b, sizeof b, "a234567890123456789012_4"), VOCANA_E_PATH_TOO_LONG);
+    CHECK_EQ(b[0], '\0');
+    CHECK_RC(vocana_region_shm_name(b, sizeof b, "../x"), VOCANA_E_DEVICE_ID);
+    CHECK_RC(vocana_region_shm_name(b, sizeof b, ".x"), VOCANA_E_DEVICE_ID);
+    CHECK_RC(vocana_region_shm_name(b, 8, "vocana"), VOCANA_E_PATH_TOO_LONG);
+    CHECK_RC(vocana_region_shm_name(NULL, 8, "vocana"), VOCANA_E_ARG);
+}
+
+static void test_service_shm_end_to_end(void)
+{
+    char id[32];
+    snprintf(id, sizeof id, "t%ld", (long)getpid());
+    char name[64];
+    CHECK_RC(vocana_region_shm_name(name, sizeof name, id), VOCANA_OK);
+    shm_unlink(name);
+    uid_t me = getuid();
+    vocana_device dev;
+    vocana_device_config c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.device_id, id);
+    c.channels = 2;
+    c.max_io_frames = 64;
+    c.heartbeat_timeout_ns = 200 * MS;
+    CHECK_RC(vocana_device_init(&dev, &c), VOCANA_OK);
+    uint64_t t = 1000 * MS;
+    CHECK_RC(vocana_device_service_shm(&dev, me, t), VOCANA_E_OPEN); /* no host yet */
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_DETACHED);
+    /* an object of page-rounded size (macOS) is attached at the region's exact size */
+    hostfile h1 = host_create_shm(id, 21, 100);
+    t += 300 * MS;
+    CHECK_RC(vocana_device_service_shm(&dev, me + 1, t), VOCANA_E_FILE_OWNER); /* not the configured owner */
+    t += 300 * MS;
+    CHECK_RC(vocana_device_service_shm(&dev, me, t), VOCANA_OK);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_PROBING);
+    atomic_fetch_add(&h1.h->heartbeat, 1);
+    t += 50 * MS;
+    CHECK_RC(vocana_device_service_shm(&dev, me, t), VOCANA_OK);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_ACTIVE);
+    float buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    CHECK_EQ(vocana_device_write(&dev, buf, 4), 4);
+    CHECK_EQ(atomic_load(&h1.h->to_host.write_pos), 4);
+    const float *data = (const float *)((const char *)h1.base + vocana_ring_data_offset(256, 2, VOCANA_RING_TO_HOST));
+    CHECK(data[0] == 1.0f && data[7] == 8.0f);
+    /* host restarts: withdraws the old object, a new one under the same name */
+    atomic_store(&h1.h->host_flags, VOCANA_HOST_SHUTDOWN);
+    hostfile h2 = host_create_shm(id, 22, 0);
+    t += 50 * MS;
+    CHECK_RC(vocana_device_service_shm(&dev, me, t), VOCANA_OK);
+    CHECK_EQ(dev.info.generation, 22);
+    atomic_fetch_add(&h2.h->heartbeat, 1);
+    t += 50 * MS;
+    CHECK_RC(vocana_device_service_shm(&dev, me, t), VOCANA_OK);
+    CHECK_EQ(vocana_device_state(&dev), VOCANA_DEV_ACTIVE);
+    CHECK_EQ(vocana_device_write(&dev, buf, 2), 2);
+    CHECK_EQ(atomic_load(&h2.h->to_host.write_pos), 2);
+    CHECK_EQ(atomic_load(&h1.h->to_host.write_pos), 4);
+    vocana_mapping m = {0};
+    CHECK_RC(vocana_device_detach(&dev, &m.base, &m.size), VOCANA_OK);
+    vocana_region_unmap(&m);
+    host_close(&h1);
+    host_close(&h2);
+    shm_unlink(name);
+    /* an object declaring more than it holds maps whole and is refused by the attach */
+    hostfile h3 = host_create_shm(id, 23, 0);
+    h3.h->region_size += 64;
+    vocana_mapping m3 = {0};
+    CHECK_RC(vocana_region_map_shm(name, me, &m3), VOCANA_OK);
+    CHECK_EQ(m3.size, h3.size);
+    vocana_region_unmap(&m3);
+    /* a tiny object is refused before mapping */
+    host_close(&h3);
+    shm_unlink(name);
+    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0 && ftruncate(fd, 100) == 0);
+    close(fd);
+    CHECK_RC(vocana_region_map_shm(name, me, &m3), VOCANA_E_FILE_SIZE);
+    shm_unlink(name);
+}
+
 static void test_claim(void)
 {
     char *d = make_tmpdir();
@@ -314,5 +426,7 @@ const th_test posix_tests[] = {
     {"posix_region_dir_check", test_region_dir_check},
     {"posix_region_map_checks", test_region_map_checks},
     {"posix_service_end_to_end", test_service_end_to_end},
+    {"posix_service_shm_end_to_end", test_service_shm_end_to_end},
+    {"posix_shm_name", test_shm_name},
 };
 const size_t posix_tests_n = sizeof posix_tests / sizeof posix_tests[0];

@@ -226,6 +226,8 @@ typedef struct vocana_hal_device_config {
 /* The driver's configuration: the devices, and each one's ring id (the host's device id). */
 #define VOCANA_HAL_RING_ID_SIZE 32
 typedef struct vocana_hal_config {
+    uint32_t owner;     /* uid whose host's regions the devices accept (see has_owner) */
+    bool has_owner;     /* false: no owner= line; the driver then attaches to no region */
     uint32_t count;
     vocana_hal_device_config devices[VOCANA_HAL_MAX_DEVICES];
     char ring_id[VOCANA_HAL_MAX_DEVICES][VOCANA_HAL_RING_ID_SIZE];
@@ -237,7 +239,10 @@ void vocana_hal_default_config(vocana_hal_config *out);
 /* [any] Parses a configuration file's text (not NUL-terminated; at most 64 KiB):
  *
  *     # comment
- *     [vocana]          a device on the host's ring "vocana" (1..31 of A-Z a-z 0-9 _ . -, not "."-first)
+ *     owner=501         before the first section: the uid of the user whose host feeds the
+ *                       devices (the driver runs as another user; install-macos.sh writes it)
+ *     [vocana]          a device on the host's ring "vocana" (1..23 of A-Z a-z 0-9 _ . -, not
+ *                       "."-first: the shared-memory object "/vocana.<id>" is at most 31 characters)
  *     name=Vocana       shown to users, 1..127 bytes, no control characters (default: the ring id)
  *     channels=2        1..8 (default 2)
  *     rate=48000        44100, 48000, 88200, 96000, 176400 or 192000 (default 48000)

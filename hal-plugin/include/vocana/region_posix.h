@@ -37,6 +37,31 @@ int vocana_region_dir_check(const char *dir, uid_t owner);
  * is NOT validated here (vocana_device_attach does that). */
 int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out);
 
+/* ---- POSIX shared memory (the macOS transport) --------------------------
+ * On macOS the HAL driver runs as _coreaudiod in coreaudiod's sandbox: it
+ * cannot open files in the user's 0700 folder, but it can open POSIX shared
+ * memory objects.  There a region is the object "/vocana.<device_id>",
+ * created and formatted by the host exactly like a region file (abi.h
+ * section 4) and opened by the device side by name.  Names are at most
+ * VOCANA_SHM_NAME_MAX characters (macOS: PSHMNAMLEN 31), so device ids for
+ * this transport are at most 23 characters. */
+#define VOCANA_SHM_PREFIX "/vocana."
+#define VOCANA_SHM_NAME_MAX 31
+
+/* "/vocana.<device_id>"; VOCANA_E_DEVICE_ID for a malformed id,
+ * VOCANA_E_PATH_TOO_LONG beyond VOCANA_SHM_NAME_MAX characters. */
+int vocana_region_shm_name(char *buf, size_t len, const char *device_id);
+
+/* Open the EXISTING object `name` read-write, require that it belongs to
+ * `owner` and holds at least a header and at most VOCANA_REGION_MAX
+ * bytes, and map it MAP_SHARED.  Its mode is the host's business (on macOS
+ * it must let _coreaudiod in); the content is validated by the attach.
+ * macOS rounds an object's size up to whole pages, so out->size is the
+ * header's region_size when that is within the object's last page (the
+ * attach then checks it exactly), and munmap of that size still releases
+ * every page.  The descriptor is closed again. */
+int vocana_region_map_shm(const char *name, uid_t owner, vocana_mapping *out);
+
 /* Unmap (no-op on an empty mapping); clears *m. */
 void vocana_region_unmap(vocana_mapping *m);
 
@@ -61,5 +86,11 @@ uint64_t vocana_monotonic_ns(void);
  * later calls).  Call it periodically, e.g. every 50 ms, from a control
  * thread. */
 int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns);
+
+/* The same for the shared-memory transport: attaches to the object
+ * vocana_region_shm_name(device id), which must belong to `owner` (the
+ * user whose host feeds the device; on macOS from the driver's
+ * configuration, since the driver runs as another user). */
+int vocana_device_service_shm(vocana_device *dev, uid_t owner, uint64_t now_ns);
 
 #endif /* VOCANA_REGION_POSIX_H */

@@ -103,6 +103,63 @@ int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out)
     return rc;
 }
 
+int vocana_region_shm_name(char *buf, size_t len, const char *device_id)
+{
+    if (!buf || len == 0 || !device_id)
+        return VOCANA_E_ARG;
+    buf[0] = '\0';
+    if (!vocana_device_id_valid(device_id))
+        return VOCANA_E_DEVICE_ID;
+    if (strlen(VOCANA_SHM_PREFIX) + strlen(device_id) > VOCANA_SHM_NAME_MAX)
+        return VOCANA_E_PATH_TOO_LONG;
+    int n = snprintf(buf, len, "%s%s", VOCANA_SHM_PREFIX, device_id);
+    if (n < 0 || (size_t)n >= len) {
+        buf[0] = '\0';
+        return VOCANA_E_PATH_TOO_LONG;
+    }
+    return VOCANA_OK;
+}
+
+int vocana_region_map_shm(const char *name, uid_t owner, vocana_mapping *out)
+{
+    if (!name || !out)
+        return VOCANA_E_ARG;
+    memset(out, 0, sizeof *out);
+    int fd = shm_open(name, O_RDWR, 0);
+    if (fd < 0) {
+        out->sys_errno = errno;
+        return VOCANA_E_OPEN;
+    }
+    struct stat st;
+    int rc = VOCANA_OK;
+    if (fstat(fd, &st) != 0) {
+        out->sys_errno = errno;
+        rc = VOCANA_E_OPEN;
+    } else if (st.st_uid != owner) {
+        rc = VOCANA_E_FILE_OWNER;
+    } else if (st.st_size < (off_t)VOCANA_HEADER_SIZE || (uint64_t)st.st_size > VOCANA_REGION_MAX) {
+        rc = VOCANA_E_FILE_SIZE;
+    } else {
+        size_t mapped = (size_t)st.st_size;
+        void *p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+            out->sys_errno = errno;
+            rc = VOCANA_E_MMAP;
+        } else {
+            /* untrusted until the attach validates it: only bounds-checked here */
+            uint64_t declared = ((const struct vocana_region_header *)p)->region_size;
+            long page = sysconf(_SC_PAGESIZE);
+            size_t slack = page > 0 ? (size_t)page : 4096u;
+            out->base = p;
+            out->size = mapped;
+            if (declared >= VOCANA_HEADER_SIZE && declared < mapped && mapped - declared < slack)
+                out->size = (size_t)declared;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
 void vocana_region_unmap(vocana_mapping *m)
 {
     if (m && m->base)
@@ -162,15 +219,23 @@ uint64_t vocana_monotonic_ns(void)
     return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
+/* dir NULL: the shared-memory transport */
 static int service_attach(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns)
 {
     char path[4096];
-    int rc = vocana_region_dir_check(dir, owner);
-    if (rc == VOCANA_OK)
-        rc = vocana_region_path(path, sizeof path, dir, dev->cfg.device_id);
     vocana_mapping m = {0};
-    if (rc == VOCANA_OK)
-        rc = vocana_region_map(path, owner, &m);
+    int rc;
+    if (dir) {
+        rc = vocana_region_dir_check(dir, owner);
+        if (rc == VOCANA_OK)
+            rc = vocana_region_path(path, sizeof path, dir, dev->cfg.device_id);
+        if (rc == VOCANA_OK)
+            rc = vocana_region_map(path, owner, &m);
+    } else {
+        rc = vocana_region_shm_name(path, sizeof path, dev->cfg.device_id);
+        if (rc == VOCANA_OK)
+            rc = vocana_region_map_shm(path, owner, &m);
+    }
     if (rc == VOCANA_OK) {
         rc = vocana_device_attach(dev, m.base, m.size, now_ns);
         if (rc != VOCANA_OK)
@@ -200,10 +265,8 @@ static int service_detach(vocana_device *dev)
     return VOCANA_E_BUSY;
 }
 
-int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns)
+static int service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns)
 {
-    if (!dev || !dir)
-        return VOCANA_E_ARG;
     switch (vocana_device_tick(dev, now_ns)) {
     case VOCANA_ACT_ATTACH:
         return service_attach(dev, dir, owner, now_ns);
@@ -220,4 +283,18 @@ int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint
     default:
         return VOCANA_OK;
     }
+}
+
+int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns)
+{
+    if (!dev || !dir)
+        return VOCANA_E_ARG;
+    return service(dev, dir, owner, now_ns);
+}
+
+int vocana_device_service_shm(vocana_device *dev, uid_t owner, uint64_t now_ns)
+{
+    if (!dev)
+        return VOCANA_E_ARG;
+    return service(dev, NULL, owner, now_ns);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vocana/core.h"
+#include "vocana/region_posix.h"
 
 const double vocana_hal_rates[VOCANA_HAL_RATE_COUNT] = {44100, 48000, 88200, 96000, 176400, 192000};
 
@@ -1016,17 +1017,17 @@ static int32_t config_error(char *why, size_t why_len, unsigned line, const char
 
 /* A whole decimal number in [lo, hi] spelled by s[0..n), or -1. */
 static long config_number(const char *s, size_t n, long lo, long hi) {
-    if (n == 0 || n > 9) {
+    if (n == 0 || n > 10) {
         return -1;
     }
-    long v = 0;
+    int64_t v = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') {
             return -1;
         }
         v = v * 10 + (s[i] - '0');
     }
-    return v >= lo && v <= hi ? v : -1;
+    return v >= lo && v <= hi ? (long)v : -1;
 }
 
 /* Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF), no control characters. */
@@ -1119,8 +1120,8 @@ int32_t vocana_hal_parse_config(const char *text, size_t len, vocana_hal_config 
             }
             char id[VOCANA_HAL_RING_ID_SIZE];
             size_t idn = n - 2;
-            if (idn == 0 || idn >= sizeof id) {
-                return config_error(why, why_len, line, "a ring id is 1..31 characters");
+            if (idn == 0 || idn > VOCANA_SHM_NAME_MAX - (sizeof VOCANA_SHM_PREFIX - 1)) {
+                return config_error(why, why_len, line, "a ring id is 1..23 characters");
             }
             memcpy(id, s + 1, idn);
             id[idn] = '\0';
@@ -1142,9 +1143,6 @@ int32_t vocana_hal_parse_config(const char *text, size_t len, vocana_hal_config 
         if (eq == NULL) {
             return config_error(why, why_len, line, "expected key=value or [ring-id]");
         }
-        if (cur == NULL) {
-            return config_error(why, why_len, line, "a key before the first [ring-id] section");
-        }
         size_t kn = (size_t)(eq - s);
         while (kn > 0 && (s[kn - 1] == ' ' || s[kn - 1] == '\t')) {
             kn--;
@@ -1156,6 +1154,20 @@ int32_t vocana_hal_parse_config(const char *text, size_t len, vocana_hal_config 
             vn--;
         }
         long num;
+        if (cur == NULL) {
+            if (kn != 5 || memcmp(s, "owner", 5) != 0) {
+                return config_error(why, why_len, line, "a key before the first [ring-id] section (only owner= goes there)");
+            }
+            if (out->has_owner) {
+                return config_error(why, why_len, line, "owner is given twice");
+            }
+            if ((num = config_number(v, vn, 0, 2147483647L)) < 0) {
+                return config_error(why, why_len, line, "owner must be a numeric user id, 0..2147483647");
+            }
+            out->owner = (uint32_t)num;
+            out->has_owner = true;
+            continue;
+        }
         if (kn == 4 && memcmp(s, "name", 4) == 0) {
             if (!config_name_ok(v, vn)) {
                 return config_error(why, why_len, line, "name must be 1..127 bytes of UTF-8 without control characters");
