@@ -99,6 +99,20 @@
  * (ftruncate) a file that a device may have mapped: the device process
  * would take SIGBUS.
  *
+ * Shared-memory transport (macOS, where the HAL driver runs as another
+ * user in a sandbox that cannot open the user's files): the region is the
+ * POSIX shared-memory object "/vocana.<device_id>" (at most 31 characters,
+ * so ids of at most 23) instead of a file.  Creation: an existing object
+ * of this user under the name is kept mapped (header only), the name is
+ * removed (shm_unlink) and created anew (O_CREAT|O_EXCL, mode 0666 on
+ * macOS so that _coreaudiod can open it), sized, then steps 2-4 and 6;
+ * there is no rename, so the device side may see the new object with
+ * magic == 0 for a moment ("not ready": it retries).  The device side
+ * accepts only objects owned by the uid it is configured with, and maps an
+ * object whose size macOS rounded up to whole pages at the header's
+ * region_size.  Orderly stop: SHUTDOWN, then shm_unlink if the name still
+ * holds this generation.
+ *
  * ------------------------------------------------------------------------
  * 5. What the device side does, and may assume
  * ------------------------------------------------------------------------

@@ -46,7 +46,7 @@ public final class DeviceComponent implements Device {
             System.err.println("vocana: device '" + s.id() + "' not started: " + e.getMessage());
             throw e;
         }
-        System.err.println("vocana: device '" + s.id() + "' ready: " + runtime.region().file() + " (" + s.sampleRate()
+        System.err.println("vocana: device '" + s.id() + "' ready: " + runtime.region().location() + " (" + s.sampleRate()
                 + " Hz, " + s.channels() + " ch, " + s.ioFrames() + "-frame blocks, chain "
                 + (s.chain().isBlank() ? "empty" : s.chain()) + ")");
     }
@@ -126,7 +126,7 @@ public final class DeviceComponent implements Device {
         }
         String chain = runtime.chainText();
         return s.id() + "  " + s.sampleRate() + " Hz, " + s.channels() + " ch, " + s.ioFrames() + "-frame blocks, latency "
-                + runtime.latencyFrames() + " frames, " + runtime.blocks() + " blocks, " + runtime.region().file()
+                + runtime.latencyFrames() + " frames, " + runtime.blocks() + " blocks, " + runtime.region().location()
                 + ", chain " + (chain.isEmpty() ? "(empty)" : chain);
     }
 

@@ -30,6 +30,7 @@ import org.vocana.host.engine.FaultPolicy;
 import org.vocana.host.engine.TimeSummary;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.RegionException;
+import org.vocana.host.ring.RegionTransport;
 
 /**
  * A running device without the OSGi glue: its region, audio engine, chain player, and the control
@@ -81,7 +82,8 @@ public final class DeviceRuntime implements AutoCloseable {
     }
 
     /**
-     * Creates the device's region (in {@code dir}, or the default runtime folder when null) and
+     * Creates the device's region (a file in {@code dir}; when null, by {@link RegionTransport}: a file
+     * in the default runtime folder, or the shared-memory object on macOS) and
      * starts the engine with {@code chain}.
      *
      * @param events one-line reports (faults, watchdog, chain problems), without the device prefix
@@ -92,11 +94,17 @@ public final class DeviceRuntime implements AutoCloseable {
         this.catalog = catalog;
         this.events = events;
         this.watchdogNanos = watchdogMillis * 1_000_000L;
-        this.region = dir == null
-                ? DeviceRegion.create(settings.id(), settings.name(), settings.sampleRate(), settings.channels(),
-                        settings.ioFrames())
-                : DeviceRegion.create(dir, settings.id(), settings.name(), settings.sampleRate(), settings.channels(),
-                        settings.ioFrames(), DeviceRegion.newGeneration());
+        if (dir != null) {
+            this.region = DeviceRegion.create(dir, settings.id(), settings.name(), settings.sampleRate(),
+                    settings.channels(), settings.ioFrames(), DeviceRegion.newGeneration());
+        } else if (RegionTransport.forThisSystem() == RegionTransport.SHARED_MEMORY) {
+            this.region = DeviceRegion.createShared(settings.id(), settings.name(), settings.sampleRate(),
+                    settings.channels(), settings.ioFrames(), DeviceRegion.newGeneration(),
+                    DeviceRegion.defaultSharedMode());
+        } else {
+            this.region = DeviceRegion.create(settings.id(), settings.name(), settings.sampleRate(),
+                    settings.channels(), settings.ioFrames());
+        }
         EngineWarmUp.once();
         this.control = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                 .name("vocana-control-" + settings.id()).unstarted(r));

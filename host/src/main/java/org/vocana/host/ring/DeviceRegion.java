@@ -118,6 +118,9 @@ public final class DeviceRegion implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment region;
     private final Object fileKey;
+    /** The shared-memory object's name ("/vocana.<id>"), or null for a region file. */
+    private final String shmName;
+    private final int shmMode;
     private final Gate gate = new Gate();
     private volatile boolean closed;
     private boolean readerTaken;
@@ -126,6 +129,15 @@ public final class DeviceRegion implements AutoCloseable {
     private DeviceRegion(Path dir, Path file, String deviceId, String name, int sampleRate, int channels,
             int capacity, int maxIoFrames, long generation, long toHostStart, long fromHostStart, Arena arena,
             MemorySegment region, Object fileKey) {
+        this(dir, file, deviceId, name, sampleRate, channels, capacity, maxIoFrames, generation, toHostStart,
+                fromHostStart, arena, region, fileKey, null, 0);
+    }
+
+    private DeviceRegion(Path dir, Path file, String deviceId, String name, int sampleRate, int channels,
+            int capacity, int maxIoFrames, long generation, long toHostStart, long fromHostStart, Arena arena,
+            MemorySegment region, Object fileKey, String shmName, int shmMode) {
+        this.shmName = shmName;
+        this.shmMode = shmMode;
         this.dir = dir;
         this.file = file;
         this.deviceId = deviceId;
@@ -188,6 +200,88 @@ public final class DeviceRegion implements AutoCloseable {
         int capacity = capacityFor(sampleRate, maxIoFrames);
         return createFile(dir, deviceId, displayName, nameBytes, sampleRate, channels, capacity, maxIoFrames,
                 generation, startPos, observer);
+    }
+
+    /**
+     * Mode of a shared-memory region: on macOS {@code 0666}, because the HAL driver runs as
+     * {@code _coreaudiod} (another user; macOS cannot change a shared-memory object's owner or
+     * group, so only "others" can let it in); elsewhere {@code 0600}.
+     */
+    public static int defaultSharedMode() {
+        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("mac") ? 0666 : 0600;
+    }
+
+    /**
+     * Creates and publishes the POSIX shared-memory object {@code /vocana.<deviceId>} (the region
+     * transport on macOS, see {@link RegionTransport}), replacing an older one of this user's:
+     * <ol>
+     * <li>an existing object under the name must belong to this user (else it is refused, never
+     * touched); if it holds at least a header it is mapped (the header only) to be withdrawn later;</li>
+     * <li>the name is removed ({@code shm_unlink}) and created anew ({@code O_CREAT|O_EXCL}, exactly
+     * {@code mode}), sized ({@code ftruncate}: it reads as zeros) and mapped;</li>
+     * <li>it is formatted and published as a file region is (magic last, with release);</li>
+     * <li>the replaced object, if any, gets {@code host_flags = SHUTDOWN}, so a device still
+     * attached to it detaches at once and attaches to the new one.</li>
+     * </ol>
+     * Between steps 2 and 3 the device side may open the new object and find magic 0; it retries
+     * later. Device ids are at most 23 characters here (the object name has at most 31).
+     *
+     * @param mode permission bits of the object ({@link #defaultSharedMode()})
+     */
+    public static DeviceRegion createShared(String deviceId, String name, int sampleRate, int channels,
+            int maxIoFrames, long generation, int mode) throws RegionException {
+        String displayName = name == null ? "" : name;
+        byte[] nameBytes = checkParameters(deviceId, displayName, sampleRate, channels, generation);
+        if (maxIoFrames < 1 || maxIoFrames > IO_FRAMES_MAX) {
+            throw new RegionException(RegionError.ARG, "device " + deviceId + ": max IO frames " + maxIoFrames
+                    + " out of range; accepted: 1.." + IO_FRAMES_MAX);
+        }
+        if ((mode & ~0777) != 0) {
+            throw new RegionException(RegionError.ARG, "device " + deviceId + ": mode " + RegionDirectory.octal(mode)
+                    + " refused; accepted: permission bits 0000..0777");
+        }
+        String shm = SharedMemory.nameFor(deviceId);
+        long uid = RegionDirectory.currentUid();
+        int capacity = capacityFor(sampleRate, maxIoFrames);
+        long size = RegionLayout.regionSize(capacity, channels);
+        Replaced replaced = Replaced.checkShared(shm, uid, generation);
+        Arena arena = Arena.ofShared();
+        boolean created = false;
+        boolean done = false;
+        try {
+            SharedMemory.unlink(shm);
+            int fd = SharedMemory.create(shm, mode);
+            created = true;
+            MemorySegment region;
+            try {
+                SharedMemory.truncate(fd, size, shm);
+                region = SharedMemory.map(fd, size, arena, shm);
+            } finally {
+                SharedMemory.close(fd);
+            }
+            format(region, deviceId, nameBytes, sampleRate, channels, capacity, 0L, 0L);
+            publishMagic(region, generation);
+            if (replaced != null) {
+                replaced.withdraw();
+            }
+            done = true;
+            return new DeviceRegion(null, null, deviceId, displayName, sampleRate, channels, capacity, maxIoFrames,
+                    generation, 0L, 0L, arena, region, null, shm, mode);
+        } finally {
+            if (replaced != null) {
+                replaced.close();
+            }
+            if (!done) {
+                arena.close();
+                if (created) {
+                    try {
+                        SharedMemory.unlink(shm);
+                    } catch (RegionException ignored) {
+                        // best effort: a half-made object is replaced by the next host
+                    }
+                }
+            }
+        }
     }
 
     private static DeviceRegion createFile(Path dir, String deviceId, String name, byte[] nameBytes, int sampleRate,
@@ -353,11 +447,13 @@ public final class DeviceRegion implements AutoCloseable {
         checkOpen();
         byte[] nameBytes = checkParameters(deviceId, name, sampleRate, channels, newGeneration);
         if (newGeneration == generation) {
-            throw new RegionException(RegionError.GENERATION_REUSED, "region " + file + ": generation "
+            throw new RegionException(RegionError.GENERATION_REUSED, "region " + location() + ": generation "
                     + Long.toUnsignedString(newGeneration) + " reused; " + RegionError.GENERATION_REUSED.description());
         }
-        DeviceRegion next = createFile(dir, deviceId, name, nameBytes, sampleRate, channels, capacity, maxIoFrames,
-                newGeneration, 0L, null);
+        DeviceRegion next = shmName != null
+                ? createShared(deviceId, name, sampleRate, channels, maxIoFrames, newGeneration, shmMode)
+                : createFile(dir, deviceId, name, nameBytes, sampleRate, channels, capacity, maxIoFrames,
+                        newGeneration, 0L, null);
         close();
         return next;
     }
@@ -419,7 +515,7 @@ public final class DeviceRegion implements AutoCloseable {
     public synchronized ToHostReader toHostReader() {
         checkOpen();
         if (readerTaken) {
-            throw new IllegalStateException("region " + file + ": the to-host reader was already taken (one consumer per ring)");
+            throw new IllegalStateException("region " + location() + ": the to-host reader was already taken (one consumer per ring)");
         }
         readerTaken = true;
         return new ToHostReader(region, gate, ringDataOffset(capacity, channels, RING_TO_HOST), capacity, channels,
@@ -430,7 +526,7 @@ public final class DeviceRegion implements AutoCloseable {
     public synchronized FromHostWriter fromHostWriter() {
         checkOpen();
         if (writerTaken) {
-            throw new IllegalStateException("region " + file + ": the from-host writer was already taken (one producer per ring)");
+            throw new IllegalStateException("region " + location() + ": the from-host writer was already taken (one producer per ring)");
         }
         writerTaken = true;
         return new FromHostWriter(region, gate, ringDataOffset(capacity, channels, RING_FROM_HOST), capacity, channels,
@@ -451,6 +547,11 @@ public final class DeviceRegion implements AutoCloseable {
         closed = true;
         gate.closeAndDrain();
         HOST_FLAGS_VH.setRelease(region, 0L, HOST_SHUTDOWN);
+        if (shmName != null) {
+            unlinkIfStillOurs();
+            arena.close();
+            return;
+        }
         try {
             Object key = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             if (key != null && key.equals(fileKey)) {
@@ -464,16 +565,48 @@ public final class DeviceRegion implements AutoCloseable {
         arena.close();
     }
 
+    /** Removes the shared-memory name if it still holds this region (not a newer host's object). */
+    private void unlinkIfStillOurs() {
+        try {
+            Replaced current = Replaced.checkShared(shmName, RegionDirectory.currentUid(), 0L);
+            if (current != null) {
+                boolean ours;
+                try {
+                    ours = current.generation() == generation;
+                } finally {
+                    current.close();
+                }
+                if (ours) {
+                    SharedMemory.unlink(shmName);
+                }
+            }
+        } catch (RegionException ignored) {
+            // not ours or cannot look: leave it; the device side still detaches (SHUTDOWN)
+        }
+    }
+
     public boolean isClosed() {
         return closed;
     }
 
+    /** The region file; null for a shared-memory region ({@link #sharedMemoryName()}). */
     public Path file() {
         return file;
     }
 
+    /** The region folder; null for a shared-memory region. */
     public Path directory() {
         return dir;
+    }
+
+    /** The shared-memory object's name ({@code /vocana.<id>}); null for a region file. */
+    public String sharedMemoryName() {
+        return shmName;
+    }
+
+    /** Where the region is, for people: the file's path or {@code shm:/vocana.<id>}. */
+    public String location() {
+        return shmName != null ? "shm:" + shmName : file.toString();
     }
 
     public String deviceId() {
@@ -541,7 +674,7 @@ public final class DeviceRegion implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DeviceRegion[" + file + ", " + sampleRate + " Hz x " + channels + ", capacity " + capacity
+        return "DeviceRegion[" + location() + ", " + sampleRate + " Hz x " + channels + ", capacity " + capacity
                 + ", generation " + Long.toHexString(generation) + (closed ? ", closed]" : "]");
     }
 
@@ -687,6 +820,47 @@ public final class DeviceRegion implements AutoCloseable {
                         + RegionError.GENERATION_REUSED.description());
             }
             return new Replaced(arena, header);
+        }
+
+        /**
+         * The shared-memory object under {@code shm}, or null if there is none or it is smaller than
+         * a header (nothing to withdraw). It must belong to {@code uid}; a published one must not
+         * carry {@code generation} (0: not checked).
+         */
+        static Replaced checkShared(String shm, long uid, long generation) throws RegionException {
+            int fd = SharedMemory.openExisting(shm);
+            if (fd < 0) {
+                return null;
+            }
+            Arena arena = Arena.ofConfined();
+            boolean keep = false;
+            try {
+                SharedMemory.Stat st = SharedMemory.stat(fd, shm);
+                if (st.uid() != uid) {
+                    throw new RegionException(RegionError.FILE_OWNER, "shared memory " + shm + ": owner uid " + st.uid()
+                            + "; required: owner uid " + uid + " (refusing to replace another user's object)");
+                }
+                if (st.size() < HEADER_SIZE) {
+                    return null;
+                }
+                MemorySegment header = SharedMemory.map(fd, HEADER_SIZE, arena, shm);
+                if (generation != 0 && (long) GENERATION_VH.getAcquire(header, 0L) == generation) {
+                    throw new RegionException(RegionError.GENERATION_REUSED, "shared memory " + shm + ": generation "
+                            + Long.toUnsignedString(generation) + " is the replaced region's; "
+                            + RegionError.GENERATION_REUSED.description());
+                }
+                keep = true;
+                return new Replaced(arena, header);
+            } finally {
+                SharedMemory.close(fd);
+                if (!keep) {
+                    arena.close();
+                }
+            }
+        }
+
+        long generation() {
+            return (long) GENERATION_VH.getAcquire(header, 0L);
         }
 
         /** After the rename: tell a device still attached to the old inode that its host is gone. */

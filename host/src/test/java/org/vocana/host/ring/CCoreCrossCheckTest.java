@@ -95,6 +95,7 @@ class CCoreCrossCheckTest {
     static MethodHandle deviceNew;
     static MethodHandle deviceFree;
     static MethodHandle service;
+    static MethodHandle serviceShm;
     static MethodHandle deviceWrite;
     static MethodHandle deviceRead;
     static MethodHandle deviceState;
@@ -143,6 +144,8 @@ class CCoreCrossCheckTest {
         deviceFree = linker.downcallHandle(l.findOrThrow("vt_device_free"), FunctionDescriptor.ofVoid(ADDRESS));
         service = linker.downcallHandle(l.findOrThrow("vocana_device_service"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG));
+        serviceShm = linker.downcallHandle(l.findOrThrow("vocana_device_service_shm"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
         deviceWrite = linker.downcallHandle(l.findOrThrow("vocana_device_write"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         deviceRead = linker.downcallHandle(l.findOrThrow("vocana_device_read"),
@@ -411,6 +414,59 @@ class CCoreCrossCheckTest {
                 assertEquals(RegionError.OPEN.cCode(), service(dev, dirC, now));
                 // without a host the device plays silence and drops input, as the header says
                 assertEquals(0, (int) deviceWrite.invokeExact(dev, cbuf, 64));
+            } finally {
+                deviceFree.invokeExact(dev);
+            }
+        }
+    }
+
+    /**
+     * The macOS transport end to end, on Linux: the host publishes {@code /vocana.<id>} with
+     * {@link DeviceRegion#createShared} and the C core attaches to it by name
+     * ({@code vocana_device_service_shm}, as the HAL driver does), exchanges audio sample-exactly,
+     * follows a restart and detaches on an orderly stop. Objects of another owner are refused.
+     */
+    @Test
+    void theCDeviceSideAttachesToASharedMemoryRegionByName() throws Throwable {
+        String id = "x" + ProcessHandle.current().pid();
+        int ch = 2;
+        int uid = (int) RegionDirectory.currentUid();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment dev = (MemorySegment) deviceNew.invokeExact(a.allocateFrom(id), ch, 512);
+            MemorySegment cbuf = a.allocate(JAVA_FLOAT, 4096L * ch);
+            try {
+                long now = 1_000 * MS;
+                assertEquals(RegionError.OPEN.cCode(), (int) serviceShm.invokeExact(dev, uid, now), "no host yet");
+                DeviceRegion r = DeviceRegion.createShared(id, "Mic", 48000, ch, 512, 1, 0600);
+                now += 300 * MS;
+                assertEquals(RegionError.FILE_OWNER.cCode(), (int) serviceShm.invokeExact(dev, uid + 1, now),
+                        "another owner's object is refused");
+                now += 300 * MS;
+                assertEquals(0, (int) serviceShm.invokeExact(dev, uid, now), () -> cErrorQuiet(lastErrorQuiet(dev)));
+                r.heartbeat();
+                now += 10 * MS;
+                int ignored = (int) serviceShm.invokeExact(dev, uid, now);
+                assertEquals(ACTIVE, state(dev));
+                assertEquals(DEVICE_ATTACHED, r.deviceFlags());
+                exchange(dev, cbuf, r.toHostReader(), r.fromHostWriter(), ch, 17);
+
+                // restart: a new object under the same name; the old one says SHUTDOWN
+                DeviceRegion r2 = r.recreate(2);
+                now += 10 * MS;
+                ignored = (int) serviceShm.invokeExact(dev, uid, now);
+                assertEquals(RegionError.HOST_STOPPED.cCode(), lastError(dev), "detached because of SHUTDOWN");
+                assertEquals(PROBING, state(dev), "re-attached to the new object at once");
+                r2.heartbeat();
+                now += 10 * MS;
+                ignored = (int) serviceShm.invokeExact(dev, uid, now);
+                assertEquals(ACTIVE, state(dev));
+                exchange(dev, cbuf, r2.toHostReader(), r2.fromHostWriter(), ch, 19);
+
+                // orderly stop: detached, and no object left to attach to
+                r2.close();
+                now += 10 * MS;
+                assertEquals(RegionError.OPEN.cCode(), (int) serviceShm.invokeExact(dev, uid, now));
+                assertEquals(DETACHED, state(dev));
             } finally {
                 deviceFree.invokeExact(dev);
             }

@@ -1,0 +1,302 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.ring;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Locale;
+
+/**
+ * POSIX shared-memory objects through FFM downcalls into the C library (no JNI): the region
+ * transport on macOS, where the HAL driver runs as {@code _coreaudiod} in a sandbox that cannot
+ * open the user's region files. Mirrors {@code vocana_region_shm_name} and
+ * {@code vocana_region_map_shm} of {@code hal-plugin/include/vocana/region_posix.h}.
+ *
+ * <p>Platform facts used here (public ABI): the {@code O_*} flags (Linux: {@code O_CREAT 0100},
+ * {@code O_EXCL 0200}; macOS: {@code 0x200}, {@code 0x800}); {@code shm_open} is variadic on macOS
+ * (its mode is passed as a variadic argument); and the offsets of {@code st_mode}, {@code st_uid}
+ * and {@code st_size} in {@code struct stat} (glibc x86_64 and aarch64, and macOS's 64-bit-inode
+ * layout, whose symbol on x86_64 is {@code fstat$INODE64}). Other systems get
+ * {@link RegionError#IO} "shared memory is not supported on ...".
+ *
+ * <p>Control threads only (system calls). {@code umask} is process-wide: {@link #create} clears it
+ * around {@code shm_open} under this class's lock so that the object gets exactly the asked mode
+ * (macOS cannot {@code fchmod} a shared-memory object); a file another thread creates in those
+ * microseconds would get its mode without the umask applied.
+ */
+@SuppressWarnings("restricted") // FFM downcalls into libc: the purpose of this class
+final class SharedMemory {
+
+    /** "/vocana." + device id: at most this many characters (macOS PSHMNAMLEN). */
+    static final int NAME_MAX = 31;
+    static final String PREFIX = "/vocana.";
+
+    private static final int O_RDWR = 2;
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_SHARED = 1;
+    private static final int ENOENT = 2;
+    private static final int EACCES = 13;
+    private static final int EEXIST = 17;
+
+    /** st_mode, st_uid, st_size of a descriptor. */
+    record Stat(int mode, long uid, long size) {
+    }
+
+    private record Platform(String name, int oCreat, int oExcl, boolean variadicOpen, String fstatSymbol,
+            long statSize, long modeOffset, boolean shortMode, long uidOffset, long sizeOffset) {
+    }
+
+    private static final Platform PLATFORM = platform(System.getProperty("os.name", ""),
+            System.getProperty("os.arch", ""));
+
+    private SharedMemory() {
+    }
+
+    private static Platform platform(String os, String arch) {
+        String o = os.toLowerCase(Locale.ROOT);
+        boolean x64 = arch.equals("amd64") || arch.equals("x86_64");
+        boolean arm64 = arch.equals("aarch64") || arch.equals("arm64");
+        if (o.startsWith("linux") && x64) {
+            return new Platform("Linux x86_64", 0100, 0200, false, "fstat", 144, 24, false, 28, 48);
+        }
+        if (o.startsWith("linux") && arm64) {
+            return new Platform("Linux aarch64", 0100, 0200, false, "fstat", 128, 16, false, 24, 48);
+        }
+        if (o.startsWith("mac") && (x64 || arm64)) {
+            return new Platform("macOS " + arch, 0x200, 0x800, true, x64 ? "fstat$INODE64" : "fstat", 144, 4, true,
+                    16, 96);
+        }
+        return null;
+    }
+
+    /** Whether this system has the transport ({@link #create} etc. throw otherwise). */
+    static boolean supported() {
+        return PLATFORM != null;
+    }
+
+    /** {@code "/vocana.<deviceId>"}, checked as the C side does. */
+    static String nameFor(String deviceId) throws RegionException {
+        if (!RegionDirectory.deviceIdValid(deviceId)) {
+            throw new RegionException(RegionError.DEVICE_ID, "device id '" + RegionDirectory.printable(deviceId)
+                    + "' refused: " + RegionError.DEVICE_ID.description());
+        }
+        String name = PREFIX + deviceId;
+        if (name.length() > NAME_MAX) {
+            throw new RegionException(RegionError.PATH_TOO_LONG, "device id '" + deviceId + "' is "
+                    + deviceId.length() + " characters; the shared-memory transport (macOS) accepts at most "
+                    + (NAME_MAX - PREFIX.length()) + " (the object name " + name + " may have " + NAME_MAX + ")");
+        }
+        return name;
+    }
+
+    private static final class Calls {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final Linker.Option CCS = Linker.Option.captureCallState("errno");
+        static final MethodHandle SHM_OPEN = PLATFORM.variadicOpen()
+                ? handle("shm_open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                        Linker.Option.firstVariadicArg(2), CCS)
+                : handle("shm_open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CCS);
+        static final MethodHandle SHM_UNLINK = handle("shm_unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS), CCS);
+        static final MethodHandle FTRUNCATE = handle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CCS);
+        static final MethodHandle FSTAT = handle(PLATFORM.fstatSymbol(), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), CCS);
+        static final MethodHandle MMAP = handle("mmap",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CCS);
+        static final MethodHandle MUNMAP = handle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle UMASK = handle("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+        private static MethodHandle handle(String symbol, FunctionDescriptor d, Linker.Option... options) {
+            SymbolLookup libc = LINKER.defaultLookup();
+            MemorySegment f = libc.find(symbol).orElseThrow(
+                    () -> new UnsupportedOperationException("the C library has no " + symbol));
+            return LINKER.downcallHandle(f, d, options);
+        }
+    }
+
+    private static void requireSupported() throws RegionException {
+        if (PLATFORM == null) {
+            throw new RegionException(RegionError.IO, "shared memory is not supported on "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                    + "; supported: Linux (x86_64, aarch64) and macOS (arm64, x86_64)");
+        }
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) Calls.ERRNO.get(state, 0L);
+    }
+
+    private static String describe(int errno) {
+        return switch (errno) {
+            case ENOENT -> "no such object (ENOENT)";
+            case EACCES -> "permission denied (EACCES)";
+            case EEXIST -> "it exists (EEXIST)";
+            default -> "errno " + errno;
+        };
+    }
+
+    /**
+     * Creates {@code name} anew ({@code O_CREAT|O_EXCL|O_RDWR}) with exactly {@code mode} and returns
+     * its descriptor.
+     */
+    static int create(String name, int mode) throws RegionException {
+        requireSupported();
+        synchronized (SharedMemory.class) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment state = a.allocate(Calls.CAPTURE);
+                MemorySegment n = a.allocateFrom(name);
+                int old = (int) Calls.UMASK.invokeExact(0);
+                int fd;
+                try {
+                    fd = (int) Calls.SHM_OPEN.invokeExact(state, n, O_RDWR | PLATFORM.oCreat() | PLATFORM.oExcl(), mode);
+                } finally {
+                    int ignored = (int) Calls.UMASK.invokeExact(old);
+                }
+                if (fd < 0) {
+                    throw new RegionException(RegionError.OPEN, "shared memory " + name + ": cannot create it: "
+                            + describe(errno(state)));
+                }
+                return fd;
+            } catch (RegionException e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new RegionException(RegionError.IO, "shared memory " + name + ": shm_open failed: " + t, t);
+            }
+        }
+    }
+
+    /** Opens the existing {@code name} read-write; -1 if there is none. */
+    static int openExisting(String name) throws RegionException {
+        requireSupported();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Calls.CAPTURE);
+            int fd = (int) Calls.SHM_OPEN.invokeExact(state, a.allocateFrom(name), O_RDWR, 0);
+            if (fd >= 0) {
+                return fd;
+            }
+            int e = errno(state);
+            if (e == ENOENT) {
+                return -1;
+            }
+            throw new RegionException(RegionError.OPEN, "shared memory " + name + ": cannot open it: " + describe(e));
+        } catch (RegionException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new RegionException(RegionError.IO, "shared memory " + name + ": shm_open failed: " + t, t);
+        }
+    }
+
+    /** Removes {@code name}; false if there was none. */
+    static boolean unlink(String name) throws RegionException {
+        requireSupported();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Calls.CAPTURE);
+            int rc = (int) Calls.SHM_UNLINK.invokeExact(state, a.allocateFrom(name));
+            if (rc == 0) {
+                return true;
+            }
+            int e = errno(state);
+            if (e == ENOENT) {
+                return false;
+            }
+            throw new RegionException(RegionError.FILE_OWNER, "shared memory " + name + ": cannot remove it: "
+                    + describe(e) + "; only its owner may replace it");
+        } catch (RegionException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new RegionException(RegionError.IO, "shared memory " + name + ": shm_unlink failed: " + t, t);
+        }
+    }
+
+    static Stat stat(int fd, String name) throws RegionException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Calls.CAPTURE);
+            MemorySegment st = a.allocate(PLATFORM.statSize(), 8);
+            int rc = (int) Calls.FSTAT.invokeExact(state, fd, st);
+            if (rc != 0) {
+                throw new RegionException(RegionError.OPEN, "shared memory " + name + ": fstat failed: "
+                        + describe(errno(state)));
+            }
+            int mode = PLATFORM.shortMode() ? Short.toUnsignedInt(st.get(JAVA_SHORT, PLATFORM.modeOffset()))
+                    : st.get(JAVA_INT, PLATFORM.modeOffset());
+            long uid = Integer.toUnsignedLong(st.get(JAVA_INT, PLATFORM.uidOffset()));
+            return new Stat(mode, uid, st.get(JAVA_LONG, PLATFORM.sizeOffset()));
+        } catch (RegionException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new RegionException(RegionError.IO, "shared memory " + name + ": fstat failed: " + t, t);
+        }
+    }
+
+    static void truncate(int fd, long size, String name) throws RegionException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Calls.CAPTURE);
+            int rc = (int) Calls.FTRUNCATE.invokeExact(state, fd, size);
+            if (rc != 0) {
+                throw new RegionException(RegionError.IO, "shared memory " + name + ": cannot size it to " + size
+                        + " bytes: " + describe(errno(state)));
+            }
+        } catch (RegionException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new RegionException(RegionError.IO, "shared memory " + name + ": ftruncate failed: " + t, t);
+        }
+    }
+
+    /**
+     * Maps {@code size} bytes of {@code fd} read-write and shared; the mapping is released
+     * ({@code munmap}) when {@code arena} closes.
+     */
+    static MemorySegment map(int fd, long size, Arena arena, String name) throws RegionException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Calls.CAPTURE);
+            MemorySegment p = (MemorySegment) Calls.MMAP.invokeExact(state, MemorySegment.NULL, size,
+                    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0L);
+            if (p.address() == -1L || p.address() == 0L) {
+                throw new RegionException(RegionError.MMAP, "shared memory " + name + ": cannot map " + size
+                        + " bytes: " + describe(errno(state)));
+            }
+            long address = p.address();
+            return p.reinterpret(size, arena, s -> unmap(address, size));
+        } catch (RegionException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new RegionException(RegionError.IO, "shared memory " + name + ": mmap failed: " + t, t);
+        }
+    }
+
+    private static void unmap(long address, long size) {
+        try {
+            int ignored = (int) Calls.MUNMAP.invokeExact(MemorySegment.ofAddress(address), size);
+        } catch (Throwable t) {
+            throw new IllegalStateException("munmap failed", t);
+        }
+    }
+
+    static void close(int fd) {
+        if (fd < 0) {
+            return;
+        }
+        try {
+            int ignored = (int) Calls.CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException("close failed", t);
+        }
+    }
+
+}
