@@ -28,7 +28,7 @@ static void cli_accepts_the_contract(void)
     char err[SIM_ERR_LEN];
     CHECK_EQ(parse_line("--device mic0", &o, err), SIM_ARGS_OK);
     CHECK(!strcmp(o.device_id, "mic0"));
-    CHECK(o.dir == NULL);
+    CHECK(o.dir == NULL && !o.shm);
     CHECK_EQ(o.io_frames, 128);
     CHECK(o.wait_host == 5.0);
     CHECK(!o.fast && !o.has_seconds && !o.has_frames && !o.quiet && !o.verify_sequence);
@@ -44,6 +44,9 @@ static void cli_accepts_the_contract(void)
     CHECK(o.wait_host == 0.5);
     CHECK_EQ(o.source, SIM_SRC_SEQUENCE);
     CHECK(!strcmp(o.record_path, "out.wav"));
+
+    CHECK_EQ(parse_line("--device mic0 --shm", &o, err), SIM_ARGS_OK);
+    CHECK(o.shm && o.dir == NULL);
 
     CHECK_EQ(parse_line("--device=a.b_c-1 --seconds=2.5 --tone=440 --io-frames=16384", &o, err),
              SIM_ARGS_OK);
@@ -102,6 +105,8 @@ static void cli_refuses_with_one_line(void)
         {"--device a --fast=1", "takes no value"},
         {"--device a --record=", "--record: empty"},
         {"--device a --dir=", "--dir: empty"},
+        {"--device a --dir /x --shm", "--dir and --shm: give at most one of them"},
+        {"--device a --shm=1", "--shm takes no value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sim_options o;

@@ -11,7 +11,7 @@
 #include "vocana/core.h"
 
 const char sim_usage_line[] =
-    "usage: vocana-sim --device ID [--dir DIR] [--io-frames N] [--seconds S | --frames N] "
+    "usage: vocana-sim --device ID [--dir DIR | --shm] [--io-frames N] [--seconds S | --frames N] "
     "[--fast] [--wait-host SECONDS] [--play FILE.wav | --tone HZ[:DBFS] | --sequence | "
     "--impulse] [--record FILE.wav] [--verify-sequence] [--quiet] [--help]";
 
@@ -20,6 +20,8 @@ const char sim_help_text[] =
     "\n"
     "  --device ID          device id (1..31 of [A-Za-z0-9_.-], not starting with '.')\n"
     "  --dir DIR            region folder (default: $XDG_RUNTIME_DIR/vocana or /tmp/vocana-UID)\n"
+    "  --shm                the region is the shared-memory object /vocana.ID (macOS's transport;\n"
+    "                       the host runs with -Dvocana.region.transport=shm); ids of 1..23 characters\n"
     "  --io-frames N        IO buffer in frames, 1..min(16384, capacity/2) (default 128)\n"
     "  --seconds S          run S seconds of audio (decimal, > 0)\n"
     "  --frames N           run N frames (> 0); default: until SIGINT/SIGTERM or end of --play\n"
@@ -108,7 +110,7 @@ static int parse_tone(const char *s, sim_options *o, char *err, size_t errlen)
 
 enum opt_id {
     OPT_DEVICE, OPT_DIR, OPT_IO_FRAMES, OPT_SECONDS, OPT_FRAMES, OPT_FAST, OPT_WAIT_HOST,
-    OPT_PLAY, OPT_TONE, OPT_SEQUENCE, OPT_IMPULSE, OPT_RECORD, OPT_VERIFY, OPT_QUIET, OPT_HELP
+    OPT_PLAY, OPT_TONE, OPT_SEQUENCE, OPT_IMPULSE, OPT_RECORD, OPT_VERIFY, OPT_QUIET, OPT_HELP, OPT_SHM
 };
 
 /* names stored inline (no pointers), so the table is plain read-only data */
@@ -124,7 +126,7 @@ static const struct opt_def {
     {"--tone", OPT_TONE, true},           {"--sequence", OPT_SEQUENCE, false},
     {"--impulse", OPT_IMPULSE, false},    {"--record", OPT_RECORD, true},
     {"--verify-sequence", OPT_VERIFY, false}, {"--quiet", OPT_QUIET, false},
-    {"--help", OPT_HELP, false},
+    {"--help", OPT_HELP, false},          {"--shm", OPT_SHM, false},
 };
 
 static const char *source_name(enum sim_source s)
@@ -172,7 +174,7 @@ int sim_parse_args(int argc, char *const argv[], sim_options *o, char *err, size
         }
         if (!def)
             return fail(err, errlen,
-                        "unknown argument '%.60s' (accepted: --device --dir --io-frames --seconds "
+                        "unknown argument '%.60s' (accepted: --device --dir --shm --io-frames --seconds "
                         "--frames --fast --wait-host --play --tone --sequence --impulse --record "
                         "--verify-sequence --quiet --help)", arg);
         if (seen & (1u << def->id))
@@ -206,6 +208,9 @@ int sim_parse_args(int argc, char *const argv[], sim_options *o, char *err, size
             if (val[0] == '\0')
                 return fail(err, errlen, "--dir: empty (accepted: a folder path)");
             o->dir = val;
+            break;
+        case OPT_SHM:
+            o->shm = true;
             break;
         case OPT_IO_FRAMES:
             if (!parse_u64(val, &u) || u < 1 || u > VOCANA_IO_FRAMES_MAX)
@@ -272,6 +277,8 @@ int sim_parse_args(int argc, char *const argv[], sim_options *o, char *err, size
     }
     if (o->has_seconds && o->has_frames)
         return fail(err, errlen, "--seconds and --frames: give at most one of them");
+    if (o->shm && o->dir)
+        return fail(err, errlen, "--dir and --shm: give at most one of them (a region file or a shared-memory object)");
     if (!o->device_id)
         return fail(err, errlen, "--device ID is required (%s)", sim_usage_line);
     return SIM_ARGS_OK;

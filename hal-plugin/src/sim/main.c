@@ -244,11 +244,16 @@ static bool is_active(const sim *s)
 
 static int peek_region(const sim *s, vocana_region_info *info)
 {
-    int rc = vocana_region_dir_check(s->dir, s->uid);
-    if (rc != VOCANA_OK)
-        return rc;
     vocana_mapping m;
-    rc = vocana_region_map(s->path, s->uid, &m);
+    int rc;
+    if (s->o.shm) {
+        rc = vocana_region_map_shm(s->path, s->uid, &m);
+    } else {
+        rc = vocana_region_dir_check(s->dir, s->uid);
+        if (rc != VOCANA_OK)
+            return rc;
+        rc = vocana_region_map(s->path, s->uid, &m);
+    }
     if (rc != VOCANA_OK)
         return rc;
     vocana_expect ex = {.device_id = s->o.device_id};
@@ -275,12 +280,18 @@ static void diag_attached(const sim *s)
          1000.0 * s->io / s->dev.info.sample_rate, s->o.fast ? "fast" : "real time");
 }
 
+static int service_device(sim *s, uint64_t now)
+{
+    return s->o.shm ? vocana_device_service_shm(&s->dev, s->uid, now)
+                    : vocana_device_service(&s->dev, s->dir, s->uid, now);
+}
+
 /* One control step: never called inside the IO part of a cycle. */
 static void service(sim *s, uint64_t now)
 {
     bool was_active = is_active(s);
     counts_sample(s); /* before a possible detach inside the service call */
-    int rc = vocana_device_service(&s->dev, s->dir, s->uid, now);
+    int rc = service_device(s, now);
     s->last_service_ns = now;
     bool active = is_active(s);
     if (was_active && !active) {
@@ -357,7 +368,7 @@ static int wait_for_host(sim *s)
         }
         if (s->dev_init) {
             s->last_reported_error = VOCANA_OK;
-            int rc = vocana_device_service(&s->dev, s->dir, s->uid, now);
+            int rc = service_device(s, now);
             if (is_active(s)) {
                 s->seen_attaches = s->dev.attaches;
                 counts_begin(s);
@@ -868,7 +879,14 @@ static int setup(sim *s, int argc, char **argv)
     s->io = s->o.io_frames;
     s->uid = getuid();
     int rc;
-    if (s->o.dir) {
+    if (s->o.shm) {
+        rc = vocana_region_shm_name(s->path, sizeof s->path, s->o.device_id);
+        if (rc != VOCANA_OK) {
+            errline("--shm: device id '%s' is %zu characters (accepted: 1..23, the object name /vocana.ID has at most 31)",
+                    s->o.device_id, strlen(s->o.device_id));
+            return EXIT_SIM_USAGE;
+        }
+    } else if (s->o.dir) {
         size_t n = strlen(s->o.dir);
         rc = n < sizeof s->dir ? VOCANA_OK : VOCANA_E_PATH_TOO_LONG;
         if (rc == VOCANA_OK)
@@ -876,7 +894,7 @@ static int setup(sim *s, int argc, char **argv)
     } else {
         rc = vocana_region_dir(s->dir, sizeof s->dir, getenv("XDG_RUNTIME_DIR"), s->uid);
     }
-    if (rc == VOCANA_OK)
+    if (rc == VOCANA_OK && !s->o.shm)
         rc = vocana_region_path(s->path, sizeof s->path, s->dir, s->o.device_id);
     if (rc != VOCANA_OK) {
         errline("--dir: %s", vocana_strerror(rc));

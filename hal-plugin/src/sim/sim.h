@@ -46,6 +46,7 @@ enum sim_source {
 typedef struct sim_options {
     const char *device_id;   /* required                                  */
     const char *dir;         /* NULL: the core's per-user region folder   */
+    bool shm;                /* the shared-memory object /vocana.<id>     */
     uint32_t io_frames;      /* 1..VOCANA_IO_FRAMES_MAX (region: cap / 2) */
     double seconds;          /* > 0 if given                              */
     uint64_t frames;         /* > 0 if given                              */

@@ -52,12 +52,13 @@ class DeviceIT {
         return runtimeDir().resolve("vocana");
     }
 
-    private void startHost() throws IOException {
+    private void startHost(String... jvmOptions) throws IOException {
         Files.createDirectories(runtimeDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        List<String> cmd = List.of(System.getProperty("vocana.java", "java"), "-XX:+UseZGC",
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("vocana.java", "java"), "-XX:+UseZGC",
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dgosh.args=--nointeractive", "-Dfelix.fileinstall.dir=" + dir.resolve("load"),
-                "-jar", System.getProperty("vocana.jar"), "run");
+                "-Dgosh.args=--nointeractive", "-Dfelix.fileinstall.dir=" + dir.resolve("load")));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-jar", System.getProperty("vocana.jar"), "run"));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectOutput(dir.resolve("host.out").toFile()).redirectError(dir.resolve("host.err").toFile());
         pb.environment().put("XDG_RUNTIME_DIR", runtimeDir().toString());
@@ -98,6 +99,14 @@ class DeviceIT {
         }
         report.put("exit", (long) p.exitValue());
         return report;
+    }
+
+    private boolean logContains(String text) {
+        try {
+            return hostLog().contains(text);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private String hostLog() throws IOException {
@@ -169,6 +178,40 @@ class DeviceIT {
         host.destroy();
         assertTrue(host.waitFor(10, TimeUnit.SECONDS));
         assertFalse(Files.exists(region), "SIGTERM removed the region");
+    }
+
+    /**
+     * macOS's transport, on Linux: the host publishes the region as the shared-memory object
+     * /vocana.<id> (glibc keeps it in /dev/shm) and the simulator attaches by name, as the HAL
+     * driver does; every sample passes both ways, and SIGTERM removes the object.
+     */
+    @Test
+    void overTheSharedMemoryTransportEverySamplePassesAndStoppingRemovesTheObject() throws Exception {
+        assertTrue(Files.isExecutable(SIM), "the simulator is built by the hal-plugin module: " + SIM);
+        String id = "it" + ProcessHandle.current().pid();
+        Path object = Path.of("/dev/shm/vocana." + id);
+        Files.createDirectories(dir.resolve("load"));
+        Files.writeString(dir.resolve("load/org.vocana.device-shm.cfg"),
+                "id=" + id + "\nname=Vocana IT\nsampleRate=48000\nchannels=2\nioFrames=128\nchain=\n");
+        startHost("-Dvocana.region.transport=shm");
+        try {
+            assertTrue(await(() -> Files.exists(object), 15_000), "object created; host log: " + hostLog());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(object)));
+            assertTrue(await(() -> logContains("ready: shm:/vocana." + id), 5_000), "the host names the object: " + hostLog());
+            List<String> cmd = List.of(SIM.toString(), "--device", id, "--shm", "--quiet", "--sequence",
+                    "--verify-sequence", "--fast", "--frames", "500000");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("sequence_errors 0"), out);
+            assertTrue(out.contains("sequence_frames 500000"), out);
+            host.destroy();
+            assertTrue(host.waitFor(10, TimeUnit.SECONDS));
+            assertFalse(Files.exists(object), "SIGTERM removed the object");
+        } finally {
+            Files.deleteIfExists(object);
+        }
     }
 
     @Test

@@ -148,11 +148,18 @@ class SimulatorCrossProcessTest {
     }
 
     Run run(boolean sendSequence, boolean checkSequence, String... simArgs) throws Exception {
+        return run(false, sendSequence, checkSequence, simArgs);
+    }
+
+    /** shm: the region is the shared-memory object /vocana.<id> (macOS's transport), not a file. */
+    Run run(boolean shm, boolean sendSequence, boolean checkSequence, String... simArgs) throws Exception {
         Path sim = simulator();
         assumeTrue(Files.isExecutable(sim), "device simulator " + sim + " not built yet (hal-plugin/src/sim is in progress)");
         Path dir = tmp.resolve("vocana");
-        try (DeviceRegion region = DeviceRegion.create(dir, "sim0", "Simulator test", 48000, CHANNELS, 512,
-                DeviceRegion.newGeneration())) {
+        String id = shm ? "sim" + ProcessHandle.current().pid() : "sim0";
+        try (DeviceRegion region = shm
+                ? DeviceRegion.createShared(id, "Simulator test", 48000, CHANNELS, 512, DeviceRegion.newGeneration(), 0600)
+                : DeviceRegion.create(dir, id, "Simulator test", 48000, CHANNELS, 512, DeviceRegion.newGeneration())) {
             Host host = new Host(region, sendSequence, checkSequence);
             Thread beat = Thread.ofPlatform().name("heartbeat").daemon().start(() -> {
                 while (region.heartbeat()) {
@@ -162,8 +169,9 @@ class SimulatorCrossProcessTest {
                     }
                 }
             });
-            List<String> cmd = new ArrayList<>(List.of(sim.toString(), "--dir", dir.toString(), "--device", "sim0",
-                    "--wait-host", "10"));
+            List<String> cmd = new ArrayList<>(shm ? List.of(sim.toString(), "--shm")
+                    : List.of(sim.toString(), "--dir", dir.toString()));
+            cmd.addAll(List.of("--device", id, "--wait-host", "10"));
             cmd.addAll(List.of(simArgs));
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(cmd).start();
@@ -235,5 +243,20 @@ class SimulatorCrossProcessTest {
         assertEquals(0, r.host().out.faults() + r.host().in.faults(), ctx);
         System.out.printf("Java -> C across processes: %d frames verified in %.2f s = %.2f M frames/s%n",
                 FRAMES, r.seconds(), FRAMES / r.seconds() / 1e6);
+    }
+
+    @Test
+    void overSharedMemoryEverySampleArrivesBothWays() throws Exception {
+        Run r = run(true, false, true, "--sequence", "--fast", "--frames", Long.toString(FRAMES), "--quiet");
+        String ctx = "exit " + r.exit() + "\nstdout:\n" + r.stdout() + "stderr:\n" + r.stderr();
+        assertEquals(0, r.exit(), ctx);
+        Host h = r.host();
+        assertEquals(0, h.errors, () -> h.errors + " sequence errors, first: " + h.firstError + "\n" + ctx);
+        assertEquals(FRAMES, h.checked - h.trailingZeros, "sequence frames received\n" + ctx);
+        r = run(true, true, false, "--verify-sequence", "--fast", "--frames", Long.toString(FRAMES), "--quiet");
+        String ctx2 = "exit " + r.exit() + "\nstdout:\n" + r.stdout() + "stderr:\n" + r.stderr();
+        assertEquals(0, r.exit(), ctx2);
+        assertEquals(0, r.stats().get("sequence_errors"), ctx2);
+        assertTrue(r.stats().get("sequence_frames") >= FRAMES, ctx2);
     }
 }
