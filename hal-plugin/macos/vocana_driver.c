@@ -114,10 +114,16 @@ static void *service_loop(void *arg) {
             if (d->config.has_owner) {
                 (void)vocana_device_service_shm(d->rings[i], (uid_t)d->config.owner, now);
             }
-            /* the host's chain latency belongs in the device's latency: a configuration change */
+            /* the host's chain latency belongs in the device's latency, and the device runs at
+             * the host's rate: both are configuration changes */
+            bool change = false;
             uint32_t latency = vocana_device_host_latency(d->rings[i]);
             if (vocana_hal_note_host_latency(&d->hal, i, latency) && latency != d->requested_latency[i]) {
                 d->requested_latency[i] = latency;
+                change = true;
+            }
+            change |= vocana_hal_note_host_rate(&d->hal, i, vocana_device_host_rate(d->rings[i]));
+            if (change) {
                 AudioObjectID device = VOCANA_HAL_DEVICE_BASE + i * VOCANA_HAL_IDS_PER_DEVICE;
                 (void)d->host->RequestDeviceConfigurationChange(d->host, device, 0, NULL);
             }
@@ -449,27 +455,39 @@ static OSStatus do_io(AudioServerPlugInDriverRef driver, AudioObjectID device, A
     vocana_device *ring = d->rings[i];
     uint32_t ch = d->hal.devices[i].cfg.channels;
     float *buf = main_buffer;
+    if (frames > VOCANA_HAL_MAX_IO_FRAMES) {
+        return kAudioHardwareBadPropertySizeError; /* more than the advertised buffer size range */
+    }
+    /* no host, or one at another rate (the device is being switched to it): nothing moves */
+    bool live = vocana_hal_rate_matches(&d->hal.devices[i]);
     if (op == kAudioServerPlugInIOOperationWriteMix) {
         int64_t at = (int64_t)info->mOutputTime.mSampleTime;
         int64_t expected = d->next_write[i] < 0 ? at : d->next_write[i];
         vocana_hal_io_plan p = vocana_hal_io_plan_for(expected, at, frames, VOCANA_HAL_MAX_IO_FRAMES);
+        d->next_write[i] = at + frames;
+        if (!live) {
+            return kAudioHardwareNoError;
+        }
         vocana_hal_apply_volume(&d->hal.devices[i], buf + (size_t)p.skip * ch, p.frames * ch);
         if (p.gap > 0) {
             memset(d->scratch, 0, (size_t)p.gap * ch * sizeof(float));
             (void)vocana_device_write(ring, d->scratch, p.gap);
         }
         (void)vocana_device_write(ring, buf + (size_t)p.skip * ch, p.frames);
-        d->next_write[i] = at + frames;
     } else if (op == kAudioServerPlugInIOOperationReadInput) {
         int64_t at = (int64_t)info->mInputTime.mSampleTime;
         int64_t expected = d->next_read[i] < 0 ? at : d->next_read[i];
         vocana_hal_io_plan p = vocana_hal_io_plan_for(expected, at, frames, VOCANA_HAL_MAX_IO_FRAMES);
+        d->next_read[i] = at + frames;
+        if (!live) {
+            memset(buf, 0, (size_t)frames * ch * sizeof(float));
+            return kAudioHardwareNoError;
+        }
         if (p.gap > 0) {
             (void)vocana_device_read(ring, d->scratch, p.gap); /* frames nobody asked for */
         }
         memset(buf, 0, (size_t)p.skip * ch * sizeof(float)); /* already delivered once: silence */
         (void)vocana_device_read(ring, buf + (size_t)p.skip * ch, p.frames);
-        d->next_read[i] = at + frames;
     }
     return kAudioHardwareNoError;
 }

@@ -440,7 +440,7 @@ static void test_config_file_is_parsed_and_checked(void) {
     CHECK(strcmp(c.ring_id[1], "mic") == 0);
     CHECK(strcmp(c.devices[0].name, "Vocana") == 0);
     CHECK(strcmp(c.devices[1].name, "Vocana Mic (USB)") == 0);
-    CHECK_EQ(parse("[a23456789012345678901_3]\n", &c, why), VOCANA_HAL_NO_ERROR);
+    CHECK_EQ(parse("[a2345678901234567890_2]\n", &c, why), VOCANA_HAL_NO_ERROR);
     CHECK(!c.has_owner);
     CHECK_EQ(parse("owner=2147483647\n[a]\n", &c, why), VOCANA_HAL_NO_ERROR);
     CHECK(c.has_owner && c.owner == 2147483647u);
@@ -467,7 +467,7 @@ static void test_config_file_is_parsed_and_checked(void) {
         {"owner=2147483648\n[a]\n", "line 1: owner must be a numeric user id, 0..2147483647"},
         {"owner=99999999999\n[a]\n", "line 1: owner must be a numeric user id, 0..2147483647"},
         {"[a]\nowner=501\n", "line 2: unknown key 'owner'; accepted: name, channels, rate, latency, safety_offset"},
-        {"[a234567890123456789012_4]\n", "line 1: a ring id is 1..23 characters"},
+        {"[a23456789012345678901_3]\n", "line 1: a ring id is 1..22 characters"},
         {"[a]\nchannels=9\n", "line 2: channels must be 1..8"},
         {"[a]\nchannels=two\n", "line 2: channels must be 1..8"},
         {"[a]\nrate=22050\n", "line 2: rate must be 44100, 48000, 88200, 96000, 176400 or 192000"},
@@ -500,7 +500,42 @@ static void test_config_file_is_parsed_and_checked(void) {
     CHECK_EQ(vocana_hal_init(&hal, c.devices, 1, NULL), VOCANA_HAL_NO_ERROR);
 }
 
+static void test_the_device_follows_its_hosts_rate(void) {
+    vocana_hal hal;
+    make(&hal); /* device 0 at 48 kHz, device 1 at 44.1 kHz */
+    CHECK(!vocana_hal_rate_matches(&hal.devices[0])); /* no host: no audio */
+    CHECK(!vocana_hal_note_host_rate(&hal, 0, 48000)); /* the host runs at the device's rate */
+    CHECK(vocana_hal_rate_matches(&hal.devices[0]));
+    CHECK(!vocana_hal_change_pending(&hal, 0));
+    /* a host at another offered rate: silent until the HAL has switched the device over */
+    CHECK(vocana_hal_note_host_rate(&hal, 0, 96000));
+    CHECK(!vocana_hal_rate_matches(&hal.devices[0]));
+    CHECK(vocana_hal_change_pending(&hal, 0));
+    CHECK(!vocana_hal_note_host_rate(&hal, 0, 96000)); /* requested once */
+    CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK(rate_of(&hal, 0) == 96000);
+    CHECK(vocana_hal_rate_matches(&hal.devices[0]));
+    CHECK(rate_of(&hal, 1) == 44100); /* the other device is not touched */
+    /* a user's rate request while the host runs is turned back to the host's rate */
+    vocana_hal_address a = at(VOCANA_P_NOMINAL_SAMPLE_RATE, VOCANA_SCOPE_GLOBAL);
+    double r = 44100;
+    CHECK_EQ(vocana_hal_set(&hal, dev_id(0, 0), &a, 0, NULL, 8, &r, NULL), VOCANA_HAL_NO_ERROR);
+    CHECK(vocana_hal_note_host_rate(&hal, 0, 96000));
+    CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK(rate_of(&hal, 0) == 96000);
+    /* a rate the device does not offer is never requested: silence */
+    CHECK(!vocana_hal_note_host_rate(&hal, 0, 16000));
+    CHECK(!vocana_hal_change_pending(&hal, 0));
+    CHECK(!vocana_hal_rate_matches(&hal.devices[0]));
+    /* the host leaves */
+    CHECK(!vocana_hal_note_host_rate(&hal, 0, 0));
+    CHECK(!vocana_hal_rate_matches(&hal.devices[0]));
+    CHECK(!vocana_hal_note_host_rate(&hal, 9, 48000));
+    CHECK(!vocana_hal_rate_matches(NULL));
+}
+
 const th_test hal_tests[] = {
+    {"hal: the device follows its host's rate", test_the_device_follows_its_hosts_rate},
     {"hal: configuration file parsed and checked", test_config_file_is_parsed_and_checked},
     {"hal: init rejects bad configurations with a reason", test_init_rejects_bad_configurations},
     {"hal: objects and their classes", test_objects_and_their_classes},

@@ -101,8 +101,8 @@
  *
  * Shared-memory transport (macOS, where the HAL driver runs as another
  * user in a sandbox that cannot open the user's files): the region is the
- * POSIX shared-memory object "/vocana.<device_id>" (at most 31 characters,
- * so ids of at most 23) instead of a file.  Creation: an existing object
+ * POSIX shared-memory object "/vocana.<device_id>" (at most 30 characters,
+ * so ids of at most 22) instead of a file.  Creation: an existing object
  * of this user under the name is kept mapped (header only), the name is
  * removed (shm_unlink) and created anew (O_CREAT|O_EXCL, mode 0666 on
  * macOS so that _coreaudiod can open it), sized, then steps 2-4 and 6;

@@ -241,8 +241,8 @@ void vocana_hal_default_config(vocana_hal_config *out);
  *     # comment
  *     owner=501         before the first section: the uid of the user whose host feeds the
  *                       devices (the driver runs as another user; install-macos.sh writes it)
- *     [vocana]          a device on the host's ring "vocana" (1..23 of A-Z a-z 0-9 _ . -, not
- *                       "."-first: the shared-memory object "/vocana.<id>" is at most 31 characters)
+ *     [vocana]          a device on the host's ring "vocana" (1..22 of A-Z a-z 0-9 _ . -, not
+ *                       "."-first: the shared-memory object "/vocana.<id>" is at most 30 characters)
  *     name=Vocana       shown to users, 1..127 bytes, no control characters (default: the ring id)
  *     channels=2        1..8 (default 2)
  *     rate=48000        44100, 48000, 88200, 96000, 176400 or 192000 (default 48000)
@@ -265,6 +265,7 @@ typedef struct vocana_hal_device {
     atomic_uint running;              /* StartIO count */
     _Atomic uint32_t host_latency;    /* frames the host's chain adds (reported in Latency) */
     _Atomic uint32_t pending_host_latency;
+    _Atomic uint32_t host_rate;       /* the attached host region's rate, 0 without one */
     _Atomic uint64_t anchor_host_time; /* where the clock started (first StartIO) */
     _Atomic uint64_t clock_seed;      /* changes whenever the clock restarts */
 } vocana_hal_device;
@@ -322,6 +323,15 @@ int32_t vocana_hal_perform_change(vocana_hal *hal, uint32_t device_index);
 /* Records the latency the host now reports for the device (frames, clamped to 65536);
  * true if that is a change to request. */
 bool vocana_hal_note_host_latency(vocana_hal *hal, uint32_t device_index, uint32_t frames);
+/* The device runs at its host's rate (the rings carry no rate conversion): records the rate of
+ * the attached host's region (0: none) and, when it is an offered rate other than the one the
+ * device runs at or is about to, makes it the pending rate; true if that is a change to request.
+ * A rate the device does not offer is not requested: the device stays silent
+ * (vocana_hal_rate_matches) until the host runs at one it does. */
+bool vocana_hal_note_host_rate(vocana_hal *hal, uint32_t device_index, uint32_t rate);
+/* [IO] Whether audio may move: a host is attached and its region runs at the device's nominal
+ * rate.  Lock-free (two atomic loads). */
+bool vocana_hal_rate_matches(const vocana_hal_device *device);
 
 /* StartIO / StopIO of one client [control]: the first start anchors the
  * device's clock at now_host_time and changes its seed.  stop without a

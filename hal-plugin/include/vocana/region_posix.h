@@ -46,7 +46,7 @@ int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out);
  * VOCANA_SHM_NAME_MAX characters (macOS: PSHMNAMLEN 31), so device ids for
  * this transport are at most 23 characters. */
 #define VOCANA_SHM_PREFIX "/vocana."
-#define VOCANA_SHM_NAME_MAX 31
+#define VOCANA_SHM_NAME_MAX 30
 
 /* "/vocana.<device_id>"; VOCANA_E_DEVICE_ID for a malformed id,
  * VOCANA_E_PATH_TOO_LONG beyond VOCANA_SHM_NAME_MAX characters. */

@@ -296,6 +296,11 @@ uint32_t vocana_device_host_latency(vocana_device *dev)
     return v < cap ? v : cap; /* untrusted: never more than the ring can hold */
 }
 
+uint32_t vocana_device_host_rate(const vocana_device *dev)
+{
+    return dev && dev->state != VOCANA_DEV_DETACHED ? dev->info.sample_rate : 0;
+}
+
 enum vocana_dev_state vocana_device_state(const vocana_device *dev)
 {
     return (enum vocana_dev_state)dev->state;

@@ -848,6 +848,32 @@ bool vocana_hal_note_host_latency(vocana_hal *hal, uint32_t device_index, uint32
     return v != atomic_load(&d->host_latency);
 }
 
+bool vocana_hal_note_host_rate(vocana_hal *hal, uint32_t device_index, uint32_t rate) {
+    if (hal == NULL || device_index >= hal->device_count) {
+        return false;
+    }
+    vocana_hal_device *d = &hal->devices[device_index];
+    atomic_store(&d->host_rate, rate);
+    if (rate == 0 || !known_rate((double)rate)) {
+        return false;
+    }
+    uint64_t bits = dbits((double)rate);
+    if (atomic_load(&d->pending_rate_bits) == bits) {
+        return false; /* already the rate, or already requested */
+    }
+    atomic_store(&d->pending_rate_bits, bits);
+    return true;
+}
+
+bool vocana_hal_rate_matches(const vocana_hal_device *device) {
+    if (device == NULL) {
+        return false;
+    }
+    uint32_t host = atomic_load_explicit(&device->host_rate, memory_order_relaxed);
+    uint64_t bits = atomic_load_explicit(&device->rate_bits, memory_order_relaxed);
+    return host != 0 && bits == dbits((double)host);
+}
+
 int32_t vocana_hal_perform_change(vocana_hal *hal, uint32_t device_index) {
     if (hal == NULL || device_index >= hal->device_count) {
         return VOCANA_HAL_BAD_DEVICE;
@@ -1121,7 +1147,7 @@ int32_t vocana_hal_parse_config(const char *text, size_t len, vocana_hal_config 
             char id[VOCANA_HAL_RING_ID_SIZE];
             size_t idn = n - 2;
             if (idn == 0 || idn > VOCANA_SHM_NAME_MAX - (sizeof VOCANA_SHM_PREFIX - 1)) {
-                return config_error(why, why_len, line, "a ring id is 1..23 characters");
+                return config_error(why, why_len, line, "a ring id is 1..22 characters");
             }
             memcpy(id, s + 1, idn);
             id[idn] = '\0';

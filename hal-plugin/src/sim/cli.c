@@ -21,7 +21,7 @@ const char sim_help_text[] =
     "  --device ID          device id (1..31 of [A-Za-z0-9_.-], not starting with '.')\n"
     "  --dir DIR            region folder (default: $XDG_RUNTIME_DIR/vocana or /tmp/vocana-UID)\n"
     "  --shm                the region is the shared-memory object /vocana.ID (macOS's transport;\n"
-    "                       the host runs with -Dvocana.region.transport=shm); ids of 1..23 characters\n"
+    "                       the host runs with -Dvocana.region.transport=shm); ids of 1..22 characters\n"
     "  --io-frames N        IO buffer in frames, 1..min(16384, capacity/2) (default 128)\n"
     "  --seconds S          run S seconds of audio (decimal, > 0)\n"
     "  --frames N           run N frames (> 0); default: until SIGINT/SIGTERM or end of --play\n"

@@ -882,7 +882,7 @@ static int setup(sim *s, int argc, char **argv)
     if (s->o.shm) {
         rc = vocana_region_shm_name(s->path, sizeof s->path, s->o.device_id);
         if (rc != VOCANA_OK) {
-            errline("--shm: device id '%s' is %zu characters (accepted: 1..23, the object name /vocana.ID has at most 31)",
+            errline("--shm: device id '%s' is %zu characters (accepted: 1..22, the object name /vocana.ID has at most 30)",
                     s->o.device_id, strlen(s->o.device_id));
             return EXIT_SIM_USAGE;
         }

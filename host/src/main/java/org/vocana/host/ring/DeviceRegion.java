@@ -224,7 +224,7 @@ public final class DeviceRegion implements AutoCloseable {
      * attached to it detaches at once and attaches to the new one.</li>
      * </ol>
      * Between steps 2 and 3 the device side may open the new object and find magic 0; it retries
-     * later. Device ids are at most 23 characters here (the object name has at most 31).
+     * later. Device ids are at most 22 characters here (the object name has at most 30).
      *
      * @param mode permission bits of the object ({@link #defaultSharedMode()})
      */

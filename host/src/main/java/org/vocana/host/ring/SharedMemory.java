@@ -18,6 +18,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * POSIX shared-memory objects through FFM downcalls into the C library (no JNI): the region
@@ -40,8 +41,11 @@ import java.util.Locale;
 @SuppressWarnings("restricted") // FFM downcalls into libc: the purpose of this class
 final class SharedMemory {
 
-    /** "/vocana." + device id: at most this many characters (macOS PSHMNAMLEN). */
-    static final int NAME_MAX = 31;
+    /**
+     * "/vocana." + device id: at most this many characters (macOS PSHMNAMLEN is 31, and older
+     * kernels count the terminating NUL in it).
+     */
+    static final int NAME_MAX = 30;
     static final String PREFIX = "/vocana.";
 
     private static final int O_RDWR = 2;
@@ -119,7 +123,10 @@ final class SharedMemory {
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CCS);
         static final MethodHandle MUNMAP = handle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
         static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle UMASK = handle("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        /** mode_t is 16-bit on macOS, 32-bit on Linux. */
+        static final MethodHandle UMASK = PLATFORM.shortMode()
+                ? handle("umask", FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT))
+                : handle("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
         private static MethodHandle handle(String symbol, FunctionDescriptor d, Linker.Option... options) {
             SymbolLookup libc = LINKER.defaultLookup();
@@ -134,6 +141,13 @@ final class SharedMemory {
             throw new RegionException(RegionError.IO, "shared memory is not supported on "
                     + System.getProperty("os.name") + " " + System.getProperty("os.arch")
                     + "; supported: Linux (x86_64, aarch64) and macOS (arm64, x86_64)");
+        }
+        try {
+            Objects.requireNonNull(Calls.CLOSE); // links every call once
+        } catch (LinkageError | UnsupportedOperationException e) {
+            Throwable why = e instanceof ExceptionInInitializerError i && i.getCause() != null ? i.getCause() : e;
+            throw new RegionException(RegionError.IO, "shared memory is not available from this C library ("
+                    + why.getMessage() + "); needed: shm_open and fstat as exported by glibc 2.34 or later, or macOS", e);
         }
     }
 
@@ -160,12 +174,12 @@ final class SharedMemory {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment state = a.allocate(Calls.CAPTURE);
                 MemorySegment n = a.allocateFrom(name);
-                int old = (int) Calls.UMASK.invokeExact(0);
+                int old = umask(0);
                 int fd;
                 try {
                     fd = (int) Calls.SHM_OPEN.invokeExact(state, n, O_RDWR | PLATFORM.oCreat() | PLATFORM.oExcl(), mode);
                 } finally {
-                    int ignored = (int) Calls.UMASK.invokeExact(old);
+                    umask(old);
                 }
                 if (fd < 0) {
                     throw new RegionException(RegionError.OPEN, "shared memory " + name + ": cannot create it: "
@@ -178,6 +192,13 @@ final class SharedMemory {
                 throw new RegionException(RegionError.IO, "shared memory " + name + ": shm_open failed: " + t, t);
             }
         }
+    }
+
+    private static int umask(int mask) throws Throwable {
+        if (PLATFORM.shortMode()) {
+            return Short.toUnsignedInt((short) Calls.UMASK.invokeExact((short) mask));
+        }
+        return (int) Calls.UMASK.invokeExact(mask);
     }
 
     /** Opens the existing {@code name} read-write; -1 if there is none. */

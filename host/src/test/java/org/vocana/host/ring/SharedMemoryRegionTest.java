@@ -120,10 +120,10 @@ class SharedMemoryRegionTest {
     @Test
     void badArgumentsAreRefusedWithWhatIsAccepted() {
         RegionException e = assertThrows(RegionException.class,
-                () -> DeviceRegion.createShared("a234567890123456789012_4", "x", 48000, 2, 256, 1, 0600));
+                () -> DeviceRegion.createShared("a23456789012345678901_3", "x", 48000, 2, 256, 1, 0600));
         assertEquals(RegionError.PATH_TOO_LONG, e.error());
-        assertEquals("device id 'a234567890123456789012_4' is 24 characters; the shared-memory transport (macOS)"
-                + " accepts at most 23 (the object name /vocana.a234567890123456789012_4 may have 31)", e.getMessage());
+        assertEquals("device id 'a23456789012345678901_3' is 23 characters; the shared-memory transport (macOS)"
+                + " accepts at most 22 (the object name /vocana.a23456789012345678901_3 may have 30)", e.getMessage());
         e = assertThrows(RegionException.class, () -> DeviceRegion.createShared("../x", "x", 48000, 2, 256, 1, 0600));
         assertEquals(RegionError.DEVICE_ID, e.error());
         e = assertThrows(RegionException.class, () -> DeviceRegion.createShared(id, "x", 48000, 2, 256, 1, 01666));
