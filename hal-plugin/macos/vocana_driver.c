@@ -12,6 +12,7 @@
  * everything, including the interface table CoreAudio calls through.
  * IO callbacks take no lock, allocate nothing and log nothing.
  */
+#include <CoreAudio/AudioHardware.h> /* constants only (the pins below): no client HAL API is called */
 #include <CoreAudio/AudioServerPlugIn.h>
 #include <CoreFoundation/CoreFoundation.h>
 #include <mach/mach_time.h>
@@ -26,6 +27,98 @@
 #include "vocana/core.h"
 #include "vocana/hal.h"
 #include "vocana/region_posix.h"
+
+/* The HAL model's numbers are CoreAudio's: pinned here against the SDK (make macos-check). */
+#define PIN(apple, ours) _Static_assert((uint32_t)(apple) == (uint32_t)(ours), #apple " == " #ours)
+PIN(kAudioHardwareNoError, VOCANA_HAL_NO_ERROR);
+PIN(kAudioHardwareNotRunningError, VOCANA_HAL_NOT_RUNNING);
+PIN(kAudioHardwareUnspecifiedError, VOCANA_HAL_UNSPECIFIED);
+PIN(kAudioHardwareUnknownPropertyError, VOCANA_HAL_UNKNOWN_PROPERTY);
+PIN(kAudioHardwareBadPropertySizeError, VOCANA_HAL_BAD_PROPERTY_SIZE);
+PIN(kAudioHardwareIllegalOperationError, VOCANA_HAL_ILLEGAL_OPERATION);
+PIN(kAudioHardwareBadObjectError, VOCANA_HAL_BAD_OBJECT);
+PIN(kAudioHardwareBadDeviceError, VOCANA_HAL_BAD_DEVICE);
+PIN(kAudioHardwareBadStreamError, VOCANA_HAL_BAD_STREAM);
+PIN(kAudioHardwareUnsupportedOperationError, VOCANA_HAL_UNSUPPORTED_OPERATION);
+PIN(kAudioDeviceUnsupportedFormatError, VOCANA_HAL_UNSUPPORTED_FORMAT);
+PIN(kAudioObjectPropertyScopeGlobal, VOCANA_SCOPE_GLOBAL);
+PIN(kAudioObjectPropertyScopeInput, VOCANA_SCOPE_INPUT);
+PIN(kAudioObjectPropertyScopeOutput, VOCANA_SCOPE_OUTPUT);
+PIN(kAudioObjectPropertyScopePlayThrough, VOCANA_SCOPE_PLAYTHROUGH);
+PIN(kAudioObjectPropertyElementMain, VOCANA_ELEMENT_MAIN);
+PIN(kAudioObjectClassID, VOCANA_CLASS_OBJECT);
+PIN(kAudioPlugInClassID, VOCANA_CLASS_PLUGIN);
+PIN(kAudioBoxClassID, VOCANA_CLASS_BOX);
+PIN(kAudioDeviceClassID, VOCANA_CLASS_DEVICE);
+PIN(kAudioStreamClassID, VOCANA_CLASS_STREAM);
+PIN(kAudioControlClassID, VOCANA_CLASS_CONTROL);
+PIN(kAudioLevelControlClassID, VOCANA_CLASS_LEVEL_CONTROL);
+PIN(kAudioVolumeControlClassID, VOCANA_CLASS_VOLUME_CONTROL);
+PIN(kAudioBooleanControlClassID, VOCANA_CLASS_BOOLEAN_CONTROL);
+PIN(kAudioMuteControlClassID, VOCANA_CLASS_MUTE_CONTROL);
+PIN(kAudioObjectPropertyBaseClass, VOCANA_P_BASE_CLASS);
+PIN(kAudioObjectPropertyClass, VOCANA_P_CLASS);
+PIN(kAudioObjectPropertyOwner, VOCANA_P_OWNER);
+PIN(kAudioObjectPropertyName, VOCANA_P_NAME);
+PIN(kAudioObjectPropertyManufacturer, VOCANA_P_MANUFACTURER);
+PIN(kAudioObjectPropertyOwnedObjects, VOCANA_P_OWNED_OBJECTS);
+PIN(kAudioPlugInPropertyBoxList, VOCANA_P_BOX_LIST);
+PIN(kAudioPlugInPropertyTranslateUIDToBox, VOCANA_P_TRANSLATE_UID_TO_BOX);
+PIN(kAudioPlugInPropertyDeviceList, VOCANA_P_DEVICE_LIST);
+PIN(kAudioPlugInPropertyTranslateUIDToDevice, VOCANA_P_TRANSLATE_UID_TO_DEVICE);
+PIN(kAudioPlugInPropertyResourceBundle, VOCANA_P_RESOURCE_BUNDLE);
+PIN(kAudioBoxPropertyBoxUID, VOCANA_P_BOX_UID);
+PIN(kAudioBoxPropertyTransportType, VOCANA_P_TRANSPORT_TYPE);
+PIN(kAudioBoxPropertyHasAudio, VOCANA_P_BOX_HAS_AUDIO);
+PIN(kAudioBoxPropertyHasVideo, VOCANA_P_BOX_HAS_VIDEO);
+PIN(kAudioBoxPropertyHasMIDI, VOCANA_P_BOX_HAS_MIDI);
+PIN(kAudioBoxPropertyIsProtected, VOCANA_P_BOX_IS_PROTECTED);
+PIN(kAudioBoxPropertyAcquired, VOCANA_P_BOX_ACQUIRED);
+PIN(kAudioBoxPropertyAcquisitionFailed, VOCANA_P_BOX_ACQUISITION_FAILED);
+PIN(kAudioBoxPropertyDeviceList, VOCANA_P_BOX_DEVICE_LIST);
+PIN(kAudioDevicePropertyDeviceUID, VOCANA_P_DEVICE_UID);
+PIN(kAudioDevicePropertyModelUID, VOCANA_P_MODEL_UID);
+PIN(kAudioDevicePropertyRelatedDevices, VOCANA_P_RELATED_DEVICES);
+PIN(kAudioDevicePropertyClockDomain, VOCANA_P_CLOCK_DOMAIN);
+PIN(kAudioDevicePropertyDeviceIsAlive, VOCANA_P_DEVICE_IS_ALIVE);
+PIN(kAudioDevicePropertyDeviceIsRunning, VOCANA_P_DEVICE_IS_RUNNING);
+PIN(kAudioDevicePropertyDeviceCanBeDefaultDevice, VOCANA_P_CAN_BE_DEFAULT);
+PIN(kAudioDevicePropertyDeviceCanBeDefaultSystemDevice, VOCANA_P_CAN_BE_DEFAULT_SYSTEM);
+PIN(kAudioDevicePropertyLatency, VOCANA_P_LATENCY);
+PIN(kAudioDevicePropertyStreams, VOCANA_P_STREAMS);
+PIN(kAudioObjectPropertyControlList, VOCANA_P_CONTROL_LIST);
+PIN(kAudioDevicePropertySafetyOffset, VOCANA_P_SAFETY_OFFSET);
+PIN(kAudioDevicePropertyNominalSampleRate, VOCANA_P_NOMINAL_SAMPLE_RATE);
+PIN(kAudioDevicePropertyAvailableNominalSampleRates, VOCANA_P_AVAILABLE_SAMPLE_RATES);
+PIN(kAudioDevicePropertyIsHidden, VOCANA_P_IS_HIDDEN);
+PIN(kAudioDevicePropertyPreferredChannelsForStereo, VOCANA_P_PREFERRED_STEREO);
+PIN(kAudioDevicePropertyZeroTimeStampPeriod, VOCANA_P_ZERO_TIMESTAMP_PERIOD);
+PIN(kAudioDevicePropertyClockIsStable, VOCANA_P_CLOCK_IS_STABLE);
+PIN(kAudioDevicePropertyBufferFrameSize, VOCANA_P_BUFFER_FRAME_SIZE);
+PIN(kAudioDevicePropertyBufferFrameSizeRange, VOCANA_P_BUFFER_FRAME_SIZE_RANGE);
+PIN(kAudioStreamPropertyIsActive, VOCANA_P_STREAM_IS_ACTIVE);
+PIN(kAudioStreamPropertyDirection, VOCANA_P_STREAM_DIRECTION);
+PIN(kAudioStreamPropertyTerminalType, VOCANA_P_STREAM_TERMINAL_TYPE);
+PIN(kAudioStreamPropertyStartingChannel, VOCANA_P_STREAM_STARTING_CHANNEL);
+PIN(kAudioStreamPropertyVirtualFormat, VOCANA_P_STREAM_VIRTUAL_FORMAT);
+PIN(kAudioStreamPropertyAvailableVirtualFormats, VOCANA_P_STREAM_AVAILABLE_VIRTUAL_FORMATS);
+PIN(kAudioStreamPropertyPhysicalFormat, VOCANA_P_STREAM_PHYSICAL_FORMAT);
+PIN(kAudioStreamPropertyAvailablePhysicalFormats, VOCANA_P_STREAM_AVAILABLE_PHYSICAL_FORMATS);
+PIN(kAudioControlPropertyScope, VOCANA_P_CONTROL_SCOPE);
+PIN(kAudioControlPropertyElement, VOCANA_P_CONTROL_ELEMENT);
+PIN(kAudioLevelControlPropertyScalarValue, VOCANA_P_LEVEL_SCALAR);
+PIN(kAudioLevelControlPropertyDecibelValue, VOCANA_P_LEVEL_DECIBELS);
+PIN(kAudioLevelControlPropertyDecibelRange, VOCANA_P_LEVEL_DECIBEL_RANGE);
+PIN(kAudioLevelControlPropertyConvertScalarToDecibels, VOCANA_P_LEVEL_SCALAR_TO_DECIBELS);
+PIN(kAudioLevelControlPropertyConvertDecibelsToScalar, VOCANA_P_LEVEL_DECIBELS_TO_SCALAR);
+PIN(kAudioBooleanControlPropertyValue, VOCANA_P_BOOLEAN_VALUE);
+PIN(kAudioDeviceTransportTypeVirtual, VOCANA_TRANSPORT_VIRTUAL);
+PIN(kAudioFormatLinearPCM, VOCANA_FORMAT_LINEAR_PCM);
+PIN(kAudioStreamTerminalTypeMicrophone, VOCANA_TERMINAL_MICROPHONE);
+PIN(kAudioStreamTerminalTypeSpeaker, VOCANA_TERMINAL_SPEAKER);
+PIN(kAudioObjectPlugInObject, VOCANA_HAL_PLUGIN_ID);
+PIN(kAudioFormatFlagIsFloat | kAudioFormatFlagIsPacked, VOCANA_FORMAT_FLAGS_FLOAT_PACKED);
+#undef PIN
 
 #define SERVICE_INTERVAL_US 50000
 #define MAX_CHANNELS 8

@@ -500,6 +500,16 @@ static void test_config_file_is_parsed_and_checked(void) {
     CHECK_EQ(vocana_hal_init(&hal, c.devices, 1, NULL), VOCANA_HAL_NO_ERROR);
 }
 
+static void test_streams_name_their_terminals(void) {
+    vocana_hal hal;
+    make(&hal);
+    /* CoreAudio's four-character codes (pinned against the SDK in macos/vocana_driver.c) */
+    CHECK_EQ(get_u32(&hal, dev_id(0, VOCANA_ROLE_INPUT_STREAM), VOCANA_P_STREAM_TERMINAL_TYPE, VOCANA_SCOPE_GLOBAL),
+             0x6d696372u); /* 'micr' */
+    CHECK_EQ(get_u32(&hal, dev_id(0, VOCANA_ROLE_OUTPUT_STREAM), VOCANA_P_STREAM_TERMINAL_TYPE, VOCANA_SCOPE_GLOBAL),
+             0x73706b72u); /* 'spkr' */
+}
+
 static void test_the_device_follows_its_hosts_rate(void) {
     vocana_hal hal;
     make(&hal); /* device 0 at 48 kHz, device 1 at 44.1 kHz */
@@ -535,6 +545,7 @@ static void test_the_device_follows_its_hosts_rate(void) {
 }
 
 const th_test hal_tests[] = {
+    {"hal: streams name their terminals with CoreAudio's codes", test_streams_name_their_terminals},
     {"hal: the device follows its host's rate", test_the_device_follows_its_hosts_rate},
     {"hal: configuration file parsed and checked", test_config_file_is_parsed_and_checked},
     {"hal: init rejects bad configurations with a reason", test_init_rejects_bad_configurations},

@@ -151,8 +151,8 @@ enum {
     VOCANA_FORMAT_LINEAR_PCM = VOCANA_FOURCC('l', 'p', 'c', 'm'),
     /* kAudioFormatFlagIsFloat | kAudioFormatFlagIsPacked (little-endian native) */
     VOCANA_FORMAT_FLAGS_FLOAT_PACKED = 0x1 | 0x8,
-    VOCANA_TERMINAL_MICROPHONE = 0x201,  /* kAudioStreamTerminalTypeMicrophone */
-    VOCANA_TERMINAL_SPEAKER = 0x301,     /* kAudioStreamTerminalTypeSpeaker */
+    VOCANA_TERMINAL_MICROPHONE = VOCANA_FOURCC('m', 'i', 'c', 'r'), /* kAudioStreamTerminalTypeMicrophone */
+    VOCANA_TERMINAL_SPEAKER = VOCANA_FOURCC('s', 'p', 'k', 'r'),    /* kAudioStreamTerminalTypeSpeaker */
 };
 
 /* AudioObjectPropertyAddress */
