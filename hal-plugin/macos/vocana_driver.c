@@ -18,6 +18,7 @@
 #include <mach/mach_time.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <syslog.h>
 #include <stdlib.h>
@@ -119,6 +120,31 @@ PIN(kAudioStreamTerminalTypeSpeaker, VOCANA_TERMINAL_SPEAKER);
 PIN(kAudioObjectPlugInObject, VOCANA_HAL_PLUGIN_ID);
 PIN(kAudioFormatFlagIsFloat | kAudioFormatFlagIsPacked, VOCANA_FORMAT_FLAGS_FLOAT_PACKED);
 #undef PIN
+/* ... and so are the layouts of the property data it writes */
+#define SAME_FIELD(apple_t, a, ours_t, o) \
+    _Static_assert(offsetof(apple_t, a) == offsetof(ours_t, o) && sizeof(((apple_t *)0)->a) == sizeof(((ours_t *)0)->o), \
+                   #apple_t "." #a " == " #ours_t "." #o)
+_Static_assert(sizeof(AudioObjectPropertyAddress) == sizeof(vocana_hal_address), "property address size");
+SAME_FIELD(AudioObjectPropertyAddress, mSelector, vocana_hal_address, selector);
+SAME_FIELD(AudioObjectPropertyAddress, mScope, vocana_hal_address, scope);
+SAME_FIELD(AudioObjectPropertyAddress, mElement, vocana_hal_address, element);
+_Static_assert(sizeof(AudioValueRange) == sizeof(vocana_hal_range), "AudioValueRange size");
+SAME_FIELD(AudioValueRange, mMinimum, vocana_hal_range, minimum);
+SAME_FIELD(AudioValueRange, mMaximum, vocana_hal_range, maximum);
+_Static_assert(sizeof(AudioStreamBasicDescription) == sizeof(vocana_hal_asbd), "ASBD size");
+SAME_FIELD(AudioStreamBasicDescription, mSampleRate, vocana_hal_asbd, sample_rate);
+SAME_FIELD(AudioStreamBasicDescription, mFormatID, vocana_hal_asbd, format_id);
+SAME_FIELD(AudioStreamBasicDescription, mFormatFlags, vocana_hal_asbd, format_flags);
+SAME_FIELD(AudioStreamBasicDescription, mBytesPerPacket, vocana_hal_asbd, bytes_per_packet);
+SAME_FIELD(AudioStreamBasicDescription, mFramesPerPacket, vocana_hal_asbd, frames_per_packet);
+SAME_FIELD(AudioStreamBasicDescription, mBytesPerFrame, vocana_hal_asbd, bytes_per_frame);
+SAME_FIELD(AudioStreamBasicDescription, mChannelsPerFrame, vocana_hal_asbd, channels_per_frame);
+SAME_FIELD(AudioStreamBasicDescription, mBitsPerChannel, vocana_hal_asbd, bits_per_channel);
+SAME_FIELD(AudioStreamBasicDescription, mReserved, vocana_hal_asbd, reserved);
+_Static_assert(sizeof(AudioStreamRangedDescription) == sizeof(vocana_hal_ranged_asbd), "ranged ASBD size");
+SAME_FIELD(AudioStreamRangedDescription, mFormat, vocana_hal_ranged_asbd, format);
+SAME_FIELD(AudioStreamRangedDescription, mSampleRateRange, vocana_hal_ranged_asbd, sample_rate_range);
+#undef SAME_FIELD
 
 #define SERVICE_INTERVAL_US 50000
 #define MAX_CHANNELS 8
