@@ -56,6 +56,9 @@ counted "stress (TSan)" sh tests/run-tsan.sh "$B/stress-tsan" "$STRESS_SAMPLES" 
 
 counted "device simulator end to end (ASan+UBSan, fake host)" env B="$B" sh tests/test_sim.sh
 
+counted "CoreAudio driver glue on a fake coreaudiod (ASan+UBSan)" "$B/asan/driver-test"
+counted "CoreAudio driver glue on a fake coreaudiod (TSan)" "$B/tsan/driver-test"
+
 echo "== ALSA plugin: per-user install and uninstall"
 if pkg-config --exists alsa 2>/dev/null; then
     h=$(mktemp -d)

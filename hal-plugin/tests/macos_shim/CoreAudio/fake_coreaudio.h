@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Test double: the CoreAudio types and constants macos/vocana_driver.c uses (see ../README.md).
+ * The values are the HAL model's, pinned against the real SDK by `make macos-check`. */
+#ifndef FAKE_COREAUDIO_H
+#define FAKE_COREAUDIO_H
+
+#include <sys/types.h>
+
+#include <CoreFoundation/CoreFoundation.h>
+
+#include "vocana/hal.h"
+
+typedef SInt32 OSStatus;
+typedef UInt32 AudioObjectID;
+typedef UInt32 AudioClassID;
+typedef UInt32 AudioObjectPropertySelector;
+typedef UInt32 AudioObjectPropertyScope;
+typedef UInt32 AudioObjectPropertyElement;
+
+typedef struct AudioObjectPropertyAddress {
+    AudioObjectPropertySelector mSelector;
+    AudioObjectPropertyScope mScope;
+    AudioObjectPropertyElement mElement;
+} AudioObjectPropertyAddress;
+
+typedef struct AudioValueRange {
+    Float64 mMinimum;
+    Float64 mMaximum;
+} AudioValueRange;
+
+typedef struct AudioStreamBasicDescription {
+    Float64 mSampleRate;
+    UInt32 mFormatID;
+    UInt32 mFormatFlags;
+    UInt32 mBytesPerPacket;
+    UInt32 mFramesPerPacket;
+    UInt32 mBytesPerFrame;
+    UInt32 mChannelsPerFrame;
+    UInt32 mBitsPerChannel;
+    UInt32 mReserved;
+} AudioStreamBasicDescription;
+
+typedef struct AudioStreamRangedDescription {
+    AudioStreamBasicDescription mFormat;
+    AudioValueRange mSampleRateRange;
+} AudioStreamRangedDescription;
+
+typedef struct AudioTimeStamp {
+    Float64 mSampleTime;
+    UInt64 mHostTime;
+    Float64 mRateScalar;
+    UInt32 mFlags;
+} AudioTimeStamp;
+
+#define kAudioFormatFlagIsFloat 0x1u
+#define kAudioFormatFlagIsPacked 0x8u
+#define kAudioHardwareNoError VOCANA_HAL_NO_ERROR
+#define kAudioHardwareNotRunningError VOCANA_HAL_NOT_RUNNING
+#define kAudioHardwareUnspecifiedError VOCANA_HAL_UNSPECIFIED
+#define kAudioHardwareUnknownPropertyError VOCANA_HAL_UNKNOWN_PROPERTY
+#define kAudioHardwareBadPropertySizeError VOCANA_HAL_BAD_PROPERTY_SIZE
+#define kAudioHardwareIllegalOperationError VOCANA_HAL_ILLEGAL_OPERATION
+#define kAudioHardwareBadObjectError VOCANA_HAL_BAD_OBJECT
+#define kAudioHardwareBadDeviceError VOCANA_HAL_BAD_DEVICE
+#define kAudioHardwareBadStreamError VOCANA_HAL_BAD_STREAM
+#define kAudioHardwareUnsupportedOperationError VOCANA_HAL_UNSUPPORTED_OPERATION
+#define kAudioDeviceUnsupportedFormatError VOCANA_HAL_UNSUPPORTED_FORMAT
+#define kAudioObjectPropertyScopeGlobal VOCANA_SCOPE_GLOBAL
+#define kAudioObjectPropertyScopeInput VOCANA_SCOPE_INPUT
+#define kAudioObjectPropertyScopeOutput VOCANA_SCOPE_OUTPUT
+#define kAudioObjectPropertyScopePlayThrough VOCANA_SCOPE_PLAYTHROUGH
+#define kAudioObjectPropertyElementMain VOCANA_ELEMENT_MAIN
+#define kAudioObjectClassID VOCANA_CLASS_OBJECT
+#define kAudioPlugInClassID VOCANA_CLASS_PLUGIN
+#define kAudioBoxClassID VOCANA_CLASS_BOX
+#define kAudioDeviceClassID VOCANA_CLASS_DEVICE
+#define kAudioStreamClassID VOCANA_CLASS_STREAM
+#define kAudioControlClassID VOCANA_CLASS_CONTROL
+#define kAudioLevelControlClassID VOCANA_CLASS_LEVEL_CONTROL
+#define kAudioVolumeControlClassID VOCANA_CLASS_VOLUME_CONTROL
+#define kAudioBooleanControlClassID VOCANA_CLASS_BOOLEAN_CONTROL
+#define kAudioMuteControlClassID VOCANA_CLASS_MUTE_CONTROL
+#define kAudioObjectPropertyBaseClass VOCANA_P_BASE_CLASS
+#define kAudioObjectPropertyClass VOCANA_P_CLASS
+#define kAudioObjectPropertyOwner VOCANA_P_OWNER
+#define kAudioObjectPropertyName VOCANA_P_NAME
+#define kAudioObjectPropertyManufacturer VOCANA_P_MANUFACTURER
+#define kAudioObjectPropertyOwnedObjects VOCANA_P_OWNED_OBJECTS
+#define kAudioPlugInPropertyBoxList VOCANA_P_BOX_LIST
+#define kAudioPlugInPropertyTranslateUIDToBox VOCANA_P_TRANSLATE_UID_TO_BOX
+#define kAudioPlugInPropertyDeviceList VOCANA_P_DEVICE_LIST
+#define kAudioPlugInPropertyTranslateUIDToDevice VOCANA_P_TRANSLATE_UID_TO_DEVICE
+#define kAudioPlugInPropertyResourceBundle VOCANA_P_RESOURCE_BUNDLE
+#define kAudioBoxPropertyBoxUID VOCANA_P_BOX_UID
+#define kAudioBoxPropertyTransportType VOCANA_P_TRANSPORT_TYPE
+#define kAudioBoxPropertyHasAudio VOCANA_P_BOX_HAS_AUDIO
+#define kAudioBoxPropertyHasVideo VOCANA_P_BOX_HAS_VIDEO
+#define kAudioBoxPropertyHasMIDI VOCANA_P_BOX_HAS_MIDI
+#define kAudioBoxPropertyIsProtected VOCANA_P_BOX_IS_PROTECTED
+#define kAudioBoxPropertyAcquired VOCANA_P_BOX_ACQUIRED
+#define kAudioBoxPropertyAcquisitionFailed VOCANA_P_BOX_ACQUISITION_FAILED
+#define kAudioBoxPropertyDeviceList VOCANA_P_BOX_DEVICE_LIST
+#define kAudioDevicePropertyDeviceUID VOCANA_P_DEVICE_UID
+#define kAudioDevicePropertyModelUID VOCANA_P_MODEL_UID
+#define kAudioDevicePropertyRelatedDevices VOCANA_P_RELATED_DEVICES
+#define kAudioDevicePropertyClockDomain VOCANA_P_CLOCK_DOMAIN
+#define kAudioDevicePropertyDeviceIsAlive VOCANA_P_DEVICE_IS_ALIVE
+#define kAudioDevicePropertyDeviceIsRunning VOCANA_P_DEVICE_IS_RUNNING
+#define kAudioDevicePropertyDeviceCanBeDefaultDevice VOCANA_P_CAN_BE_DEFAULT
+#define kAudioDevicePropertyDeviceCanBeDefaultSystemDevice VOCANA_P_CAN_BE_DEFAULT_SYSTEM
+#define kAudioDevicePropertyLatency VOCANA_P_LATENCY
+#define kAudioDevicePropertyStreams VOCANA_P_STREAMS
+#define kAudioObjectPropertyControlList VOCANA_P_CONTROL_LIST
+#define kAudioDevicePropertySafetyOffset VOCANA_P_SAFETY_OFFSET
+#define kAudioDevicePropertyNominalSampleRate VOCANA_P_NOMINAL_SAMPLE_RATE
+#define kAudioDevicePropertyAvailableNominalSampleRates VOCANA_P_AVAILABLE_SAMPLE_RATES
+#define kAudioDevicePropertyIsHidden VOCANA_P_IS_HIDDEN
+#define kAudioDevicePropertyPreferredChannelsForStereo VOCANA_P_PREFERRED_STEREO
+#define kAudioDevicePropertyZeroTimeStampPeriod VOCANA_P_ZERO_TIMESTAMP_PERIOD
+#define kAudioDevicePropertyClockIsStable VOCANA_P_CLOCK_IS_STABLE
+#define kAudioDevicePropertyBufferFrameSize VOCANA_P_BUFFER_FRAME_SIZE
+#define kAudioDevicePropertyBufferFrameSizeRange VOCANA_P_BUFFER_FRAME_SIZE_RANGE
+#define kAudioStreamPropertyIsActive VOCANA_P_STREAM_IS_ACTIVE
+#define kAudioStreamPropertyDirection VOCANA_P_STREAM_DIRECTION
+#define kAudioStreamPropertyTerminalType VOCANA_P_STREAM_TERMINAL_TYPE
+#define kAudioStreamPropertyStartingChannel VOCANA_P_STREAM_STARTING_CHANNEL
+#define kAudioStreamPropertyVirtualFormat VOCANA_P_STREAM_VIRTUAL_FORMAT
+#define kAudioStreamPropertyAvailableVirtualFormats VOCANA_P_STREAM_AVAILABLE_VIRTUAL_FORMATS
+#define kAudioStreamPropertyPhysicalFormat VOCANA_P_STREAM_PHYSICAL_FORMAT
+#define kAudioStreamPropertyAvailablePhysicalFormats VOCANA_P_STREAM_AVAILABLE_PHYSICAL_FORMATS
+#define kAudioControlPropertyScope VOCANA_P_CONTROL_SCOPE
+#define kAudioControlPropertyElement VOCANA_P_CONTROL_ELEMENT
+#define kAudioLevelControlPropertyScalarValue VOCANA_P_LEVEL_SCALAR
+#define kAudioLevelControlPropertyDecibelValue VOCANA_P_LEVEL_DECIBELS
+#define kAudioLevelControlPropertyDecibelRange VOCANA_P_LEVEL_DECIBEL_RANGE
+#define kAudioLevelControlPropertyConvertScalarToDecibels VOCANA_P_LEVEL_SCALAR_TO_DECIBELS
+#define kAudioLevelControlPropertyConvertDecibelsToScalar VOCANA_P_LEVEL_DECIBELS_TO_SCALAR
+#define kAudioBooleanControlPropertyValue VOCANA_P_BOOLEAN_VALUE
+#define kAudioDeviceTransportTypeVirtual VOCANA_TRANSPORT_VIRTUAL
+#define kAudioFormatLinearPCM VOCANA_FORMAT_LINEAR_PCM
+#define kAudioStreamTerminalTypeMicrophone VOCANA_TERMINAL_MICROPHONE
+#define kAudioStreamTerminalTypeSpeaker VOCANA_TERMINAL_SPEAKER
+#define kAudioObjectPlugInObject VOCANA_HAL_PLUGIN_ID
+
+#endif

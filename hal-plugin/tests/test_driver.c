@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The CoreAudio driver's glue (macos/vocana_driver.c) run on Linux against a
+ * fake coreaudiod (tests/macos_shim/): the calls coreaudiod makes, in its
+ * order, with a real host region on the other side (POSIX shared memory, as
+ * on macOS).  Checks the COM plumbing, the configuration read from the
+ * bundle, properties through CFStrings, audio both ways sample-exactly, the
+ * device following its host's rate through a configuration change (silent
+ * meanwhile), and refusals of bad calls.  Built with ASan+UBSan.
+ */
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CoreAudio/AudioServerPlugIn.h>
+
+#include "harness.h"
+#include "vocana/core.h"
+#include "vocana/region_posix.h"
+
+int th_failures;
+
+void *VocanaDriverFactory(CFAllocatorRef allocator, CFUUIDRef type);
+
+/* the driver lives as long as coreaudiod: a root for the leak checker */
+static AudioServerPlugInDriverRef driver;
+
+/* ---- the fake host (coreaudiod's side of the interface) ---- */
+static atomic_uint config_requests;
+static atomic_uint properties_changed;
+
+static OSStatus host_properties_changed(AudioServerPlugInHostRef host, AudioObjectID object, UInt32 count,
+                                        const AudioObjectPropertyAddress *addresses)
+{
+    (void)host;
+    (void)object;
+    (void)addresses;
+    atomic_fetch_add(&properties_changed, count);
+    return kAudioHardwareNoError;
+}
+
+static OSStatus host_request_change(AudioServerPlugInHostRef host, AudioObjectID device, UInt64 action, void *info)
+{
+    (void)host;
+    (void)action;
+    (void)info;
+    if (device == VOCANA_HAL_DEVICE_BASE)
+        atomic_fetch_add(&config_requests, 1u);
+    return kAudioHardwareNoError;
+}
+
+static const AudioServerPlugInHostInterface HOST = {host_properties_changed, host_request_change};
+
+/* ---- the Vocana host's region, as DeviceRegion.createShared makes it ---- */
+typedef struct region {
+    char name[64];
+    void *base;
+    size_t size;
+    struct vocana_region_header *h;
+    uint32_t capacity, channels;
+} region;
+
+static region region_create(const char *id, uint32_t rate, uint64_t generation)
+{
+    region r = {.channels = 2};
+    CHECK_RC(vocana_region_shm_name(r.name, sizeof r.name, id), VOCANA_OK);
+    shm_unlink(r.name);
+    r.capacity = vocana_capacity_for(rate, 128);
+    r.size = (size_t)vocana_region_size(r.capacity, r.channels);
+    int fd = shm_open(r.name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)r.size) == 0);
+    r.base = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    CHECK(r.base != MAP_FAILED);
+    vocana_region_params p = {.device_id = id, .name = "Test host", .generation = generation,
+                              .sample_rate = rate, .channels = r.channels, .capacity_frames = r.capacity};
+    CHECK_RC(vocana_region_format(r.base, r.size, &p), VOCANA_OK);
+    r.h = r.base;
+    return r;
+}
+
+static float *ring_data(const region *r, uint32_t which)
+{
+    return (float *)((char *)r->base + vocana_ring_data_offset(r->capacity, r->channels, which));
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Beat the heartbeat for `ms` (the driver's service thread runs every 50 ms). */
+static void beat(region *r, long ms)
+{
+    for (long t = 0; t < ms; t += 10) {
+        atomic_fetch_add(&r->h->heartbeat, 1);
+        sleep_ms(10);
+    }
+}
+
+static float value(uint64_t frame, uint32_t ch)
+{
+    return (float)(1 + ((frame * 2 + ch) % 16777215u)) / 16777216.0f;
+}
+
+static OSStatus write_mix(AudioObjectID dev, double sample_time, float *buf, uint32_t frames)
+{
+    AudioServerPlugInIOCycleInfo info;
+    memset(&info, 0, sizeof info);
+    info.mOutputTime.mSampleTime = sample_time;
+    return (*driver)->DoIOOperation(driver, dev, dev + VOCANA_ROLE_OUTPUT_STREAM, 1,
+                                    kAudioServerPlugInIOOperationWriteMix, frames, &info, buf, NULL);
+}
+
+static OSStatus read_input(AudioObjectID dev, double sample_time, float *buf, uint32_t frames)
+{
+    AudioServerPlugInIOCycleInfo info;
+    memset(&info, 0, sizeof info);
+    info.mInputTime.mSampleTime = sample_time;
+    return (*driver)->DoIOOperation(driver, dev, dev + VOCANA_ROLE_INPUT_STREAM, 1,
+                                    kAudioServerPlugInIOOperationReadInput, frames, &info, buf, NULL);
+}
+
+static double nominal_rate(AudioObjectID dev)
+{
+    AudioObjectPropertyAddress a = {kAudioDevicePropertyNominalSampleRate, kAudioObjectPropertyScopeGlobal,
+                                    kAudioObjectPropertyElementMain};
+    double rate = 0;
+    UInt32 size = 0;
+    CHECK_EQ((*driver)->GetPropertyData(driver, dev, 0, &a, 0, NULL, sizeof rate, &size, &rate),
+             kAudioHardwareNoError);
+    return rate;
+}
+
+static void test_driver_as_coreaudiod_uses_it(void)
+{
+    char dir[] = "/tmp/vocana-driver-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char conf[256], id[32];
+    snprintf(id, sizeof id, "d%ld", (long)getpid());
+    snprintf(conf, sizeof conf, "%s/devices.conf", dir);
+    FILE *f = fopen(conf, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fprintf(f, "owner=%u\n[%s]\nname=Vocana Test\nchannels=2\nrate=48000\n", (unsigned)getuid(), id);
+    fclose(f);
+    setenv("VOCANA_FAKE_BUNDLE_RESOURCES", dir, 1);
+
+    /* factory and COM */
+    CHECK(VocanaDriverFactory(NULL, IUnknownUUID) == NULL); /* not our type */
+    driver = VocanaDriverFactory(NULL, kAudioServerPlugInTypeUUID);
+    CHECK(driver != NULL);
+    if (!driver)
+        return;
+    LPVOID out = NULL;
+    CHECK_EQ((*driver)->QueryInterface(driver, CFUUIDGetUUIDBytes(kAudioServerPlugInDriverInterfaceUUID), &out), S_OK);
+    CHECK(out == driver);
+    CHECK_EQ((*driver)->QueryInterface(driver, CFUUIDGetUUIDBytes(kAudioServerPlugInTypeUUID), &out),
+             E_NOINTERFACE);
+    CHECK(out == NULL);
+    CHECK_EQ((*driver)->Release(driver), 1);
+
+    /* Initialize reads the configuration from the bundle and starts the service thread */
+    CHECK_EQ((*driver)->Initialize(driver, &HOST), kAudioHardwareNoError);
+    AudioObjectID dev = VOCANA_HAL_DEVICE_BASE;
+    AudioObjectPropertyAddress name = {kAudioObjectPropertyName, kAudioObjectPropertyScopeGlobal,
+                                       kAudioObjectPropertyElementMain};
+    CFStringRef s = NULL;
+    UInt32 size = 0;
+    CHECK_EQ((*driver)->GetPropertyData(driver, dev, 0, &name, 0, NULL, sizeof s, &size, &s), kAudioHardwareNoError);
+    char text[128] = "";
+    CHECK(s != NULL && CFStringGetCString(s, text, sizeof text, kCFStringEncodingUTF8));
+    CHECK(strcmp(text, "Vocana Test") == 0);
+    if (s)
+        CFRelease(s);
+    CHECK_EQ((*driver)->GetPropertyData(driver, dev, 0, &name, 0, NULL, 4, &size, &s),
+             kAudioHardwareBadPropertySizeError);
+    CHECK_EQ((*driver)->GetPropertyData(driver, 999, 0, &name, 0, NULL, sizeof s, &size, &s),
+             kAudioHardwareBadObjectError);
+    CHECK(!(*driver)->HasProperty(driver, dev, 0, NULL));
+    /* UID translation takes a CFString qualifier */
+    AudioObjectPropertyAddress tr = {kAudioPlugInPropertyTranslateUIDToDevice, kAudioObjectPropertyScopeGlobal,
+                                     kAudioObjectPropertyElementMain};
+    char uid[64];
+    snprintf(uid, sizeof uid, "org.vocana.device.%s", id);
+    CFStringRef q = CFStringCreateWithCString(NULL, uid, kCFStringEncodingUTF8);
+    AudioObjectID found = 0;
+    CHECK_EQ((*driver)->GetPropertyData(driver, kAudioObjectPlugInObject, 0, &tr, sizeof q, &q, sizeof found, &size,
+                                        &found), kAudioHardwareNoError);
+    CHECK_EQ(found, dev);
+    CFRelease(q);
+
+    /* the host publishes its region; the driver attaches within a service period or two */
+    region r = region_create(id, 48000, 1);
+    beat(&r, 400);
+    CHECK_EQ(atomic_load(&r.h->device_flags), VOCANA_DEVICE_ATTACHED);
+    CHECK_EQ((*driver)->StartIO(driver, dev, 1), kAudioHardwareNoError);
+    float buf[512 * 2];
+    for (uint32_t blk = 0; blk < 3; blk++) {
+        for (uint32_t fr = 0; fr < 512; fr++)
+            for (uint32_t c = 0; c < 2; c++)
+                buf[fr * 2 + c] = value(blk * 512 + fr, c);
+        CHECK_EQ(write_mix(dev, blk * 512.0, buf, 512), kAudioHardwareNoError);
+    }
+    CHECK_EQ(atomic_load(&r.h->to_host.write_pos), 1536);
+    const float *th = ring_data(&r, VOCANA_RING_TO_HOST);
+    bool same = true;
+    for (uint32_t i = 0; i < 1536 * 2; i++)
+        same &= th[i] == value(i / 2, i % 2); /* volume 1: every sample as played */
+    CHECK(same);
+    /* the host delivers 1024 frames; ReadInput hands them over in order */
+    float *fh = ring_data(&r, VOCANA_RING_FROM_HOST);
+    for (uint32_t i = 0; i < 1024 * 2; i++)
+        fh[i] = -value(i / 2, i % 2);
+    atomic_store(&r.h->from_host.write_pos, 1024);
+    CHECK_EQ(read_input(dev, 0, buf, 512), kAudioHardwareNoError);
+    same = true;
+    for (uint32_t i = 0; i < 512 * 2; i++)
+        same &= buf[i] == -value(i / 2, i % 2);
+    CHECK(same);
+    CHECK_EQ(read_input(dev, 512, buf, 512), kAudioHardwareNoError);
+    CHECK(buf[0] == -value(512, 0) && buf[1023] == -value(1023, 1));
+    CHECK_EQ(write_mix(dev, 2048, buf, VOCANA_HAL_MAX_IO_FRAMES + 1), kAudioHardwareBadPropertySizeError);
+    CHECK_EQ(read_input(dev + 1, 0, buf, 16), kAudioHardwareBadObjectError);
+
+    /* the host restarts at 96 kHz: the driver asks for a configuration change and is silent
+     * until coreaudiod performs it */
+    unsigned before = atomic_load(&config_requests);
+    atomic_store(&r.h->host_flags, VOCANA_HOST_SHUTDOWN);
+    region r96 = region_create(id, 96000, 2);
+    beat(&r96, 400);
+    CHECK_EQ(atomic_load(&r96.h->device_flags), VOCANA_DEVICE_ATTACHED);
+    CHECK(atomic_load(&config_requests) > before);
+    CHECK(nominal_rate(dev) == 48000);
+    CHECK_EQ(write_mix(dev, 2048, buf, 512), kAudioHardwareNoError);
+    CHECK_EQ(atomic_load(&r96.h->to_host.write_pos), 0); /* nothing at the wrong speed */
+    for (uint32_t i = 0; i < 512 * 2; i++)
+        buf[i] = 1.0f;
+    CHECK_EQ(read_input(dev, 1024, buf, 512), kAudioHardwareNoError);
+    same = true;
+    for (uint32_t i = 0; i < 512 * 2; i++)
+        same &= buf[i] == 0.0f;
+    CHECK(same);
+    CHECK_EQ((*driver)->PerformDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareIllegalOperationError);
+    CHECK_EQ((*driver)->StopIO(driver, dev, 1), kAudioHardwareNoError);
+    CHECK_EQ((*driver)->PerformDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareNoError);
+    CHECK(nominal_rate(dev) == 96000);
+    CHECK_EQ((*driver)->StartIO(driver, dev, 1), kAudioHardwareNoError);
+    for (uint32_t i = 0; i < 256 * 2; i++)
+        buf[i] = value(i / 2, i % 2);
+    CHECK_EQ(write_mix(dev, 0, buf, 256), kAudioHardwareNoError);
+    CHECK_EQ(atomic_load(&r96.h->to_host.write_pos), 256);
+    CHECK(ring_data(&r96, VOCANA_RING_TO_HOST)[511] == value(255, 1));
+    CHECK_EQ((*driver)->StopIO(driver, dev, 1), kAudioHardwareNoError);
+    CHECK_EQ((*driver)->StopIO(driver, dev, 1), kAudioHardwareNotRunningError);
+
+    /* the host stops: the driver detaches */
+    atomic_store(&r96.h->host_flags, VOCANA_HOST_SHUTDOWN);
+    shm_unlink(r96.name);
+    sleep_ms(200);
+    CHECK_EQ(atomic_load(&r96.h->device_flags), 0);
+    munmap(r.base, r.size);
+    munmap(r96.base, r96.size);
+    unlink(conf);
+    rmdir(dir);
+}
+
+static void test_driver_without_owner_attaches_to_nothing(void)
+{
+    /* the default device of a driver whose bundle has no configuration */
+    setenv("VOCANA_FAKE_BUNDLE_RESOURCES", "/nonexistent", 1);
+    AudioServerPlugInDriverRef d = VocanaDriverFactory(NULL, kAudioServerPlugInTypeUUID);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    static AudioServerPlugInDriverRef keep[4];
+    for (size_t i = 0; i < 4; i++) {
+        if (!keep[i]) {
+            keep[i] = d;
+            break;
+        }
+    }
+    CHECK_EQ((*d)->Initialize(d, &HOST), kAudioHardwareNoError);
+    AudioObjectPropertyAddress name = {kAudioObjectPropertyName, kAudioObjectPropertyScopeGlobal,
+                                       kAudioObjectPropertyElementMain};
+    CFStringRef s = NULL;
+    UInt32 size = 0;
+    CHECK_EQ((*d)->GetPropertyData(d, VOCANA_HAL_DEVICE_BASE, 0, &name, 0, NULL, sizeof s, &size, &s),
+             kAudioHardwareNoError);
+    char text[64] = "";
+    CHECK(s != NULL && CFStringGetCString(s, text, sizeof text, kCFStringEncodingUTF8) && !strcmp(text, "Vocana"));
+    if (s)
+        CFRelease(s);
+    /* a region under the default device's name is never attached: no owner is configured */
+    region r = region_create("vocana", 48000, 7);
+    beat(&r, 200);
+    CHECK_EQ(atomic_load(&r.h->device_flags), 0);
+    shm_unlink(r.name);
+    munmap(r.base, r.size);
+}
+
+int main(void)
+{
+    const th_test tests[] = {
+        {"driver: coreaudiod's calls, a host region, audio both ways, rate follows the host",
+         test_driver_as_coreaudiod_uses_it},
+        {"driver: without a configuration in the bundle, the default device attaches to nothing",
+         test_driver_without_owner_attaches_to_nothing},
+    };
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        th_failures = 0;
+        tests[i].fn();
+        printf("  %s %s\n", th_failures ? "FAIL" : "ok  ", tests[i].name);
+        if (th_failures)
+            failed++;
+        else
+            passed++;
+    }
+    printf("RESULT %d %d\n", passed, failed);
+    return failed != 0;
+}
