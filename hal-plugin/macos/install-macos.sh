@@ -32,6 +32,10 @@ case "$action" in
       exit 2
     fi
     make -s -C "$here" macos
+    if [[ -n "$devices" ]]; then
+      # your file with its own name and line numbers (owner= is added below, not by you)
+      "$here/build/vocana-hal-config" --no-owner "$devices" | sed 's/^/install-macos.sh: /'
+    fi
     stage=$(mktemp -d)
     trap 'rm -rf "$stage"' EXIT
     cp -R "$here/build/macos/Vocana.driver" "$stage/"
@@ -42,8 +46,8 @@ case "$action" in
       echo "owner=$(id -u)"
       if [[ -n "$devices" ]]; then cat "$devices"; else printf '[vocana]\nname=Vocana\n'; fi
     } > "$conf"
-    # the driver's own parser: a bad file stops here (set -e, pipefail), with its line
-    "$here/build/vocana-hal-config" "$conf" | sed 's/^/install-macos.sh: /'
+    # the driver's own parser on exactly what the driver will read (set -e, pipefail)
+    "$here/build/vocana-hal-config" "$conf" >/dev/null
     # ad-hoc signature (after the configuration: it is sealed with the bundle); coreaudiod loads
     # plug-ins that are not signed by Apple if they are signed at all
     codesign --force --sign - "$stage/Vocana.driver"

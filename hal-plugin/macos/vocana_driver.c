@@ -161,7 +161,7 @@ typedef struct vocana_driver {
     vocana_device *rings[VOCANA_HAL_MAX_DEVICES];
     int64_t next_write[VOCANA_HAL_MAX_DEVICES]; /* sample time the "to host" ring is at */
     int64_t next_read[VOCANA_HAL_MAX_DEVICES];  /* sample time the "from host" ring is at */
-    uint32_t requested_latency[VOCANA_HAL_MAX_DEVICES]; /* host latency last asked to apply (service thread) */
+    _Atomic uint32_t requested_latency[VOCANA_HAL_MAX_DEVICES]; /* host latency last asked to apply */
     vocana_hal_config config;
     char config_text[65537];
     float scratch[VOCANA_HAL_MAX_IO_FRAMES * MAX_CHANNELS]; /* silence and discarded frames */
@@ -237,8 +237,8 @@ static void *service_loop(void *arg) {
              * the host's rate: both are configuration changes */
             bool change = false;
             uint32_t latency = vocana_device_host_latency(d->rings[i]);
-            if (vocana_hal_note_host_latency(&d->hal, i, latency) && latency != d->requested_latency[i]) {
-                d->requested_latency[i] = latency;
+            if (vocana_hal_note_host_latency(&d->hal, i, latency) && latency != atomic_load(&d->requested_latency[i])) {
+                atomic_store(&d->requested_latency[i], latency);
                 change = true;
             }
             change |= vocana_hal_note_host_rate(&d->hal, i, vocana_device_host_rate(d->rings[i]));
@@ -356,6 +356,12 @@ static OSStatus remove_client(AudioServerPlugInDriverRef driver, AudioObjectID d
     return device_index(self(driver), device) < 0 ? kAudioHardwareBadObjectError : kAudioHardwareNoError;
 }
 
+/* A change that did not happen: the service thread asks again on its next round. */
+static void forget_change(vocana_driver *d, uint32_t i) {
+    (void)vocana_hal_abort_change(&d->hal, i);
+    atomic_store(&d->requested_latency[i], atomic_load(&d->hal.devices[i].host_latency));
+}
+
 static OSStatus perform_change(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt64 action, void *info) {
     (void)action;
     (void)info;
@@ -364,14 +370,24 @@ static OSStatus perform_change(AudioServerPlugInDriverRef driver, AudioObjectID 
     if (i < 0) {
         return kAudioHardwareBadObjectError;
     }
-    return vocana_hal_perform_change(&d->hal, (uint32_t)i);
+    OSStatus st = vocana_hal_perform_change(&d->hal, (uint32_t)i);
+    if (st != kAudioHardwareNoError) {
+        forget_change(d, (uint32_t)i);
+    }
+    return st;
 }
 
 
 static OSStatus abort_change(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt64 action, void *info) {
     (void)action;
     (void)info;
-    return device_index(self(driver), device) < 0 ? kAudioHardwareBadObjectError : kAudioHardwareNoError;
+    vocana_driver *d = self(driver);
+    int i = device_index(d, device);
+    if (i < 0) {
+        return kAudioHardwareBadObjectError;
+    }
+    forget_change(d, (uint32_t)i);
+    return kAudioHardwareNoError;
 }
 
 /* ----------------------------------------------------------- properties */

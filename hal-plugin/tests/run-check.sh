@@ -104,15 +104,20 @@ good=$("$B/asan/vocana-hal-config" "$h/good.conf" 2>&1); rg=$?
 bad=$("$B/asan/vocana-hal-config" "$h/bad.conf" 2>&1); rb=$?
 ownerless=$("$B/asan/vocana-hal-config" "$h/ownerless.conf" 2>&1); ro=$?
 missing=$("$B/asan/vocana-hal-config" "$h/none.conf" 2>&1); rm_=$?
+printf '[vocana]\nname=Vocana\n' > "$h/user.conf"
+user=$("$B/asan/vocana-hal-config" --no-owner "$h/user.conf" 2>&1); ru=$?
+owned=$("$B/asan/vocana-hal-config" --no-owner "$h/good.conf" 2>&1); rw=$?
 if [ $rg -eq 0 ] && [ "$(echo "$good" | head -n 1)" = "$h/good.conf: 2 devices for the host of uid 501" ] &&
    echo "$good" | grep -qx '  \[mic\] "mic" 1 ch, 96000 Hz, latency +0, safety offset 0, uid org.vocana.device.mic' &&
    [ $rb -eq 1 ] && [ "$bad" = "$h/bad.conf: line 3: channels must be 1..8" ] &&
    [ $ro -eq 1 ] && echo "$ownerless" | grep -q "^$h/ownerless.conf: no owner= line" &&
-   [ $rm_ -eq 2 ] && [ "$missing" = "$h/none.conf: cannot read it: No such file or directory" ]; then
-    echo "  ok   accepts a good file (one line per device), refuses a bad one with its line, an ownerless and a missing one"
+   [ $rm_ -eq 2 ] && [ "$missing" = "$h/none.conf: cannot read it: No such file or directory" ] &&
+   [ $ru -eq 0 ] && [ "$(echo "$user" | head -n 1)" = "$h/user.conf: 1 device" ] &&
+   [ $rw -eq 1 ] && [ "$owned" = "$h/good.conf: owner= is written by install-macos.sh (the installing user's uid); leave it out" ]; then
+    echo "  ok   accepts a good file (one line per device), refuses a bad one with its line, an ownerless and a missing one; --no-owner checks a user's file"
     ok
 else
-    fail "vocana-hal-config: got [$rg] $good / [$rb] $bad / [$ro] $ownerless / [$rm_] $missing"
+    fail "vocana-hal-config: got [$rg] $good / [$rb] $bad / [$ro] $ownerless / [$rm_] $missing / [$ru] $user / [$rw] $owned"
 fi
 rm -rf "$h"
 

@@ -248,7 +248,16 @@ static void test_driver_as_coreaudiod_uses_it(void)
     for (uint32_t i = 0; i < 512 * 2; i++)
         same &= buf[i] == 0.0f;
     CHECK(same);
+    /* a change that fails (IO still running) is forgotten and asked for again */
+    unsigned asked = atomic_load(&config_requests);
     CHECK_EQ((*driver)->PerformDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareIllegalOperationError);
+    beat(&r96, 200);
+    CHECK(atomic_load(&config_requests) > asked);
+    /* and so is an aborted one */
+    asked = atomic_load(&config_requests);
+    CHECK_EQ((*driver)->AbortDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareNoError);
+    beat(&r96, 200);
+    CHECK(atomic_load(&config_requests) > asked);
     CHECK_EQ((*driver)->StopIO(driver, dev, 1), kAudioHardwareNoError);
     CHECK_EQ((*driver)->PerformDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareNoError);
     CHECK(nominal_rate(dev) == 96000);
@@ -272,38 +281,74 @@ static void test_driver_as_coreaudiod_uses_it(void)
     rmdir(dir);
 }
 
-static void test_driver_without_owner_attaches_to_nothing(void)
+/* A driver of coreaudiod's lifetime per call: kept reachable for the leak checker. */
+static AudioServerPlugInDriverRef new_driver(void)
 {
-    /* the default device of a driver whose bundle has no configuration */
-    setenv("VOCANA_FAKE_BUNDLE_RESOURCES", "/nonexistent", 1);
-    AudioServerPlugInDriverRef d = VocanaDriverFactory(NULL, kAudioServerPlugInTypeUUID);
-    CHECK(d != NULL);
-    if (!d)
-        return;
     static AudioServerPlugInDriverRef keep[4];
-    for (size_t i = 0; i < 4; i++) {
+    AudioServerPlugInDriverRef d = VocanaDriverFactory(NULL, kAudioServerPlugInTypeUUID);
+    for (size_t i = 0; d && i < 4; i++) {
         if (!keep[i]) {
             keep[i] = d;
             break;
         }
     }
-    CHECK_EQ((*d)->Initialize(d, &HOST), kAudioHardwareNoError);
+    return d;
+}
+
+static void device_name(AudioServerPlugInDriverRef d, char *text, size_t len)
+{
     AudioObjectPropertyAddress name = {kAudioObjectPropertyName, kAudioObjectPropertyScopeGlobal,
                                        kAudioObjectPropertyElementMain};
     CFStringRef s = NULL;
     UInt32 size = 0;
+    text[0] = '\0';
     CHECK_EQ((*d)->GetPropertyData(d, VOCANA_HAL_DEVICE_BASE, 0, &name, 0, NULL, sizeof s, &size, &s),
              kAudioHardwareNoError);
-    char text[64] = "";
-    CHECK(s != NULL && CFStringGetCString(s, text, sizeof text, kCFStringEncodingUTF8) && !strcmp(text, "Vocana"));
+    CHECK(s != NULL && CFStringGetCString(s, text, (CFIndex)len, kCFStringEncodingUTF8));
     if (s)
         CFRelease(s);
-    /* a region under the default device's name is never attached: no owner is configured */
-    region r = region_create("vocana", 48000, 7);
+}
+
+static void test_driver_without_owner_attaches_to_nothing(void)
+{
+    /* no configuration in the bundle: the default device */
+    setenv("VOCANA_FAKE_BUNDLE_RESOURCES", "/nonexistent", 1);
+    AudioServerPlugInDriverRef d = new_driver();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK_EQ((*d)->Initialize(d, &HOST), kAudioHardwareNoError);
+    char text[64];
+    device_name(d, text, sizeof text);
+    CHECK(strcmp(text, "Vocana") == 0);
+
+    /* a configuration without owner=: its device never attaches to a region under its name */
+    char dir[] = "/tmp/vocana-driver-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char conf[256], id[32];
+    snprintf(id, sizeof id, "n%ld", (long)getpid());
+    snprintf(conf, sizeof conf, "%s/devices.conf", dir);
+    FILE *f = fopen(conf, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fprintf(f, "[%s]\nname=No Owner\n", id);
+    fclose(f);
+    setenv("VOCANA_FAKE_BUNDLE_RESOURCES", dir, 1);
+    d = new_driver();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    CHECK_EQ((*d)->Initialize(d, &HOST), kAudioHardwareNoError);
+    device_name(d, text, sizeof text);
+    CHECK(strcmp(text, "No Owner") == 0);
+    region r = region_create(id, 48000, 7);
     beat(&r, 200);
     CHECK_EQ(atomic_load(&r.h->device_flags), 0);
     shm_unlink(r.name);
     munmap(r.base, r.size);
+    unlink(conf);
+    rmdir(dir);
 }
 
 int main(void)
@@ -311,7 +356,7 @@ int main(void)
     const th_test tests[] = {
         {"driver: coreaudiod's calls, a host region, audio both ways, rate follows the host",
          test_driver_as_coreaudiod_uses_it},
-        {"driver: without a configuration in the bundle, the default device attaches to nothing",
+        {"driver: the default device without a configuration; without owner= nothing attaches",
          test_driver_without_owner_attaches_to_nothing},
     };
     int passed = 0, failed = 0;

@@ -533,6 +533,17 @@ static void test_the_device_follows_its_hosts_rate(void) {
     CHECK(vocana_hal_note_host_rate(&hal, 0, 96000));
     CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
     CHECK(rate_of(&hal, 0) == 96000);
+    /* coreaudiod aborts a change: it is asked for again */
+    CHECK(vocana_hal_note_host_rate(&hal, 0, 48000));
+    CHECK_EQ(vocana_hal_abort_change(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK(!vocana_hal_change_pending(&hal, 0));
+    CHECK(rate_of(&hal, 0) == 96000);
+    CHECK(vocana_hal_note_host_rate(&hal, 0, 48000));
+    CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK(rate_of(&hal, 0) == 48000);
+    CHECK(vocana_hal_note_host_rate(&hal, 0, 96000));
+    CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK_EQ(vocana_hal_abort_change(&hal, 9), VOCANA_HAL_BAD_DEVICE);
     /* a rate the device does not offer is never requested: silence */
     CHECK(!vocana_hal_note_host_rate(&hal, 0, 16000));
     CHECK(!vocana_hal_change_pending(&hal, 0));

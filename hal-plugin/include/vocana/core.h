@@ -295,8 +295,8 @@ uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames);
  * to the latency reported to applications; clamped to the ring capacity, 0
  * without a host.  IO-thread safe: no lock, no call. */
 uint32_t vocana_device_host_latency(vocana_device *dev);
-/* The sample rate of the attached host's region (validated at attach), 0
- * when detached. */
+/* The sample rate of the live host's region (validated at attach), 0
+ * unless ACTIVE (a region whose heartbeat never moved has no say). */
 uint32_t vocana_device_host_rate(const vocana_device *dev);
 enum vocana_dev_state vocana_device_state(const vocana_device *dev);
 int vocana_device_last_error(const vocana_device *dev);

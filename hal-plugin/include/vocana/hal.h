@@ -320,6 +320,9 @@ bool vocana_hal_is_string(const vocana_hal *hal, uint32_t object, const vocana_h
  * that device.  [control] */
 bool vocana_hal_change_pending(const vocana_hal *hal, uint32_t device_index);
 int32_t vocana_hal_perform_change(vocana_hal *hal, uint32_t device_index);
+/* AbortDeviceConfigurationChange (or a failed perform): forget what was pending, so that the
+ * next vocana_hal_note_host_rate / _latency asks again. */
+int32_t vocana_hal_abort_change(vocana_hal *hal, uint32_t device_index);
 /* Records the latency the host now reports for the device (frames, clamped to 65536);
  * true if that is a change to request. */
 bool vocana_hal_note_host_latency(vocana_hal *hal, uint32_t device_index, uint32_t frames);

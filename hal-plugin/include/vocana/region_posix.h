@@ -43,8 +43,9 @@ int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out);
  * memory objects.  There a region is the object "/vocana.<device_id>",
  * created and formatted by the host exactly like a region file (abi.h
  * section 4) and opened by the device side by name.  Names are at most
- * VOCANA_SHM_NAME_MAX characters (macOS: PSHMNAMLEN 31), so device ids for
- * this transport are at most 23 characters. */
+ * VOCANA_SHM_NAME_MAX characters (macOS: PSHMNAMLEN 31, and older kernels
+ * count the terminating NUL in it), so device ids for this transport are at
+ * most 22 characters. */
 #define VOCANA_SHM_PREFIX "/vocana."
 #define VOCANA_SHM_NAME_MAX 30
 
@@ -56,10 +57,10 @@ int vocana_region_shm_name(char *buf, size_t len, const char *device_id);
  * `owner` and holds at least a header and at most VOCANA_REGION_MAX
  * bytes, and map it MAP_SHARED.  Its mode is the host's business (on macOS
  * it must let _coreaudiod in); the content is validated by the attach.
- * macOS rounds an object's size up to whole pages, so out->size is the
- * header's region_size when that is within the object's last page (the
- * attach then checks it exactly), and munmap of that size still releases
- * every page.  The descriptor is closed again. */
+ * macOS rounds an object's size up to whole pages, so when the size is a
+ * whole number of pages out->size is the header's region_size if that lies
+ * within the last page (the attach then checks it exactly; munmap of that
+ * size still releases every page).  The descriptor is closed again. */
 int vocana_region_map_shm(const char *name, uid_t owner, vocana_mapping *out);
 
 /* Unmap (no-op on an empty mapping); clears *m. */

@@ -298,7 +298,8 @@ uint32_t vocana_device_host_latency(vocana_device *dev)
 
 uint32_t vocana_device_host_rate(const vocana_device *dev)
 {
-    return dev && dev->state != VOCANA_DEV_DETACHED ? dev->info.sample_rate : 0;
+    /* ACTIVE only: a crashed host's leftover region (probed, never live) has no say */
+    return dev && dev->state == VOCANA_DEV_ACTIVE ? dev->info.sample_rate : 0;
 }
 
 enum vocana_dev_state vocana_device_state(const vocana_device *dev)

@@ -152,8 +152,9 @@ int vocana_region_map_shm(const char *name, uid_t owner, vocana_mapping *out)
             size_t slack = page > 0 ? (size_t)page : 4096u;
             out->base = p;
             out->size = mapped;
-            if (declared >= VOCANA_HEADER_SIZE && declared < mapped && mapped - declared < slack)
-                out->size = (size_t)declared;
+            if (mapped % slack == 0 && declared >= VOCANA_HEADER_SIZE && declared < mapped &&
+                mapped - declared < slack)
+                out->size = (size_t)declared; /* munmap of it still covers every page */
         }
     }
     close(fd);

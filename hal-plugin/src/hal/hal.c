@@ -890,6 +890,16 @@ int32_t vocana_hal_perform_change(vocana_hal *hal, uint32_t device_index) {
     return VOCANA_HAL_NO_ERROR;
 }
 
+int32_t vocana_hal_abort_change(vocana_hal *hal, uint32_t device_index) {
+    if (hal == NULL || device_index >= hal->device_count) {
+        return VOCANA_HAL_BAD_DEVICE;
+    }
+    vocana_hal_device *d = &hal->devices[device_index];
+    atomic_store(&d->pending_rate_bits, atomic_load(&d->rate_bits));
+    atomic_store(&d->pending_host_latency, atomic_load(&d->host_latency));
+    return VOCANA_HAL_NO_ERROR;
+}
+
 int32_t vocana_hal_start_io(vocana_hal *hal, uint32_t device_index, uint64_t now_host_time) {
     if (hal == NULL || device_index >= hal->device_count) {
         return VOCANA_HAL_BAD_DEVICE;

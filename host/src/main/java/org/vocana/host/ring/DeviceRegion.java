@@ -202,13 +202,31 @@ public final class DeviceRegion implements AutoCloseable {
                 generation, startPos, observer);
     }
 
+    /** System property: the mode of shared-memory regions, in octal (see {@link #sharedMode}). */
+    public static final String SHM_MODE_PROPERTY = "vocana.region.shmMode";
+
     /**
-     * Mode of a shared-memory region: on macOS {@code 0666}, because the HAL driver runs as
-     * {@code _coreaudiod} (another user; macOS cannot change a shared-memory object's owner or
-     * group, so only "others" can let it in); elsewhere {@code 0600}.
+     * Mode of a shared-memory region: {@value #SHM_MODE_PROPERTY} if set, else on macOS {@code 0666},
+     * because the HAL driver runs as {@code _coreaudiod} (another user, in no group of the user's;
+     * macOS cannot change a shared-memory object's owner or group, so only "others" can let it
+     * in); elsewhere {@code 0600}. {@code 0606} may keep other local users out on macOS (the
+     * object's group, the user's, gets nothing, and ordinary accounts share the group
+     * {@code staff}); it has not been tried on a Mac yet.
      */
-    public static int defaultSharedMode() {
-        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("mac") ? 0666 : 0600;
+    public static int defaultSharedMode() throws RegionException {
+        return sharedMode(System.getProperty(SHM_MODE_PROPERTY), System.getProperty("os.name", ""));
+    }
+
+    static int sharedMode(String property, String osName) throws RegionException {
+        if (property == null || property.isBlank()) {
+            return osName.toLowerCase(java.util.Locale.ROOT).startsWith("mac") ? 0666 : 0600;
+        }
+        String v = property.strip();
+        if (!v.matches("0?[0-7]{3}") || (Integer.parseInt(v, 8) & 0600) != 0600) {
+            throw new RegionException(RegionError.ARG, "-D" + SHM_MODE_PROPERTY + "=" + RegionDirectory.printable(property)
+                    + " refused; accepted: an octal mode with at least owner read-write, e.g. 0600, 0606 or 0666");
+        }
+        return Integer.parseInt(v, 8);
     }
 
     /**
@@ -450,10 +468,18 @@ public final class DeviceRegion implements AutoCloseable {
             throw new RegionException(RegionError.GENERATION_REUSED, "region " + location() + ": generation "
                     + Long.toUnsignedString(newGeneration) + " reused; " + RegionError.GENERATION_REUSED.description());
         }
-        DeviceRegion next = shmName != null
-                ? createShared(deviceId, name, sampleRate, channels, maxIoFrames, newGeneration, shmMode)
-                : createFile(dir, deviceId, name, nameBytes, sampleRate, channels, capacity, maxIoFrames,
-                        newGeneration, 0L, null);
+        DeviceRegion next;
+        if (shmName != null) {
+            try {
+                next = createShared(deviceId, name, sampleRate, channels, maxIoFrames, newGeneration, shmMode);
+            } catch (RegionException e) {
+                close(); // its name may be gone already: a device could never find it again
+                throw e;
+            }
+        } else {
+            next = createFile(dir, deviceId, name, nameBytes, sampleRate, channels, capacity, maxIoFrames,
+                    newGeneration, 0L, null);
+        }
         close();
         return next;
     }
@@ -894,7 +920,7 @@ public final class DeviceRegion implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("region " + file + " is closed");
+            throw new IllegalStateException("region " + location() + " is closed");
         }
     }
 }

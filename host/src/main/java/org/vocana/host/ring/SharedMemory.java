@@ -33,10 +33,10 @@ import java.util.Objects;
  * layout, whose symbol on x86_64 is {@code fstat$INODE64}). Other systems get
  * {@link RegionError#IO} "shared memory is not supported on ...".
  *
- * <p>Control threads only (system calls). {@code umask} is process-wide: {@link #create} clears it
- * around {@code shm_open} under this class's lock so that the object gets exactly the asked mode
- * (macOS cannot {@code fchmod} a shared-memory object); a file another thread creates in those
- * microseconds would get its mode without the umask applied.
+ * <p>Control threads only (system calls). {@code umask} is process-wide: for a mode with group or
+ * other bits {@link #create} clears it around {@code shm_open} under this class's lock so that the
+ * object gets exactly the asked mode (macOS cannot {@code fchmod} a shared-memory object); a file
+ * another thread creates in those microseconds would get its mode without the umask applied.
  */
 @SuppressWarnings("restricted") // FFM downcalls into libc: the purpose of this class
 final class SharedMemory {
@@ -174,12 +174,16 @@ final class SharedMemory {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment state = a.allocate(Calls.CAPTURE);
                 MemorySegment n = a.allocateFrom(name);
-                int old = umask(0);
+                // the umask could only take group/other bits away: leave it alone for an owner-only mode
+                boolean clear = (mode & 077) != 0;
+                int old = clear ? umask(0) : 0;
                 int fd;
                 try {
                     fd = (int) Calls.SHM_OPEN.invokeExact(state, n, O_RDWR | PLATFORM.oCreat() | PLATFORM.oExcl(), mode);
                 } finally {
-                    umask(old);
+                    if (clear) {
+                        umask(old);
+                    }
                 }
                 if (fd < 0) {
                     throw new RegionException(RegionError.OPEN, "shared memory " + name + ": cannot create it: "
@@ -235,8 +239,11 @@ final class SharedMemory {
             if (e == ENOENT) {
                 return false;
             }
-            throw new RegionException(RegionError.FILE_OWNER, "shared memory " + name + ": cannot remove it: "
-                    + describe(e) + "; only its owner may replace it");
+            if (e == EACCES) {
+                throw new RegionException(RegionError.FILE_OWNER, "shared memory " + name + ": cannot remove it: "
+                        + describe(e) + "; only its owner may replace it");
+            }
+            throw new RegionException(RegionError.IO, "shared memory " + name + ": cannot remove it: " + describe(e));
         } catch (RegionException e) {
             throw e;
         } catch (Throwable t) {

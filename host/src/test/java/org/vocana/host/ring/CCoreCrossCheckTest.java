@@ -434,10 +434,12 @@ class CCoreCrossCheckTest {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment dev = (MemorySegment) deviceNew.invokeExact(a.allocateFrom(id), ch, 512);
             MemorySegment cbuf = a.allocate(JAVA_FLOAT, 4096L * ch);
+            DeviceRegion r = null;
+            DeviceRegion r2 = null;
             try {
                 long now = 1_000 * MS;
                 assertEquals(RegionError.OPEN.cCode(), (int) serviceShm.invokeExact(dev, uid, now), "no host yet");
-                DeviceRegion r = DeviceRegion.createShared(id, "Mic", 48000, ch, 512, 1, 0600);
+                r = DeviceRegion.createShared(id, "Mic", 48000, ch, 512, 1, 0600);
                 now += 300 * MS;
                 assertEquals(RegionError.FILE_OWNER.cCode(), (int) serviceShm.invokeExact(dev, uid + 1, now),
                         "another owner's object is refused");
@@ -451,7 +453,7 @@ class CCoreCrossCheckTest {
                 exchange(dev, cbuf, r.toHostReader(), r.fromHostWriter(), ch, 17);
 
                 // restart: a new object under the same name; the old one says SHUTDOWN
-                DeviceRegion r2 = r.recreate(2);
+                r2 = r.recreate(2);
                 now += 10 * MS;
                 ignored = (int) serviceShm.invokeExact(dev, uid, now);
                 assertEquals(RegionError.HOST_STOPPED.cCode(), lastError(dev), "detached because of SHUTDOWN");
@@ -469,6 +471,11 @@ class CCoreCrossCheckTest {
                 assertEquals(DETACHED, state(dev));
             } finally {
                 deviceFree.invokeExact(dev);
+                for (DeviceRegion left : new DeviceRegion[] {r, r2}) {
+                    if (left != null) {
+                        left.close(); // no object left in /dev/shm after a failure
+                    }
+                }
             }
         }
     }
