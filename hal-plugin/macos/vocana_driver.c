@@ -162,6 +162,7 @@ typedef struct vocana_driver {
     int64_t next_write[VOCANA_HAL_MAX_DEVICES]; /* sample time the "to host" ring is at */
     int64_t next_read[VOCANA_HAL_MAX_DEVICES];  /* sample time the "from host" ring is at */
     _Atomic uint32_t requested_latency[VOCANA_HAL_MAX_DEVICES]; /* host latency last asked to apply */
+    int reported[VOCANA_HAL_MAX_DEVICES]; /* link state last logged (service thread): 0 live, else the error */
     vocana_hal_config config;
     char config_text[65537];
     float scratch[VOCANA_HAL_MAX_IO_FRAMES * MAX_CHANNELS]; /* silence and discarded frames */
@@ -225,6 +226,28 @@ static ULONG release(void *driver) {
 
 /* ------------------------------------------------------- service thread */
 
+/* One line in the system log whenever a device's link to its host changes (service thread). */
+static void report(vocana_driver *d, uint32_t i) {
+    const vocana_device *ring = d->rings[i];
+    enum vocana_dev_state now = vocana_device_state(ring);
+    int state = now == VOCANA_DEV_ACTIVE ? 0 : now == VOCANA_DEV_PROBING ? -2 : vocana_device_last_error(ring);
+    if (state == d->reported[i]) {
+        return;
+    }
+    d->reported[i] = state;
+    if (state == -2) {
+        return; /* found, heartbeat not seen yet: the next line says how that ends */
+    }
+    if (state == 0) {
+        syslog(LOG_NOTICE, "Vocana: device [%s]: live, host region " VOCANA_SHM_PREFIX "%s at %u Hz",
+               d->config.ring_id[i], d->config.ring_id[i], vocana_device_host_rate(ring));
+    } else {
+        syslog(LOG_NOTICE, "Vocana: device [%s]: no live host region " VOCANA_SHM_PREFIX "%s (%s); silent until "
+               "the host of uid %u runs", d->config.ring_id[i], d->config.ring_id[i], vocana_strerror(state),
+               d->config.owner);
+    }
+}
+
 static void *service_loop(void *arg) {
     vocana_driver *d = arg;
     while (!atomic_load(&d->stopping)) {
@@ -232,6 +255,7 @@ static void *service_loop(void *arg) {
         for (uint32_t i = 0; i < d->hal.device_count; i++) {
             if (d->config.has_owner) {
                 (void)vocana_device_service_shm(d->rings[i], (uid_t)d->config.owner, now);
+                report(d, i);
             }
             /* the host's chain latency belongs in the device's latency, and the device runs at
              * the host's rate: both are configuration changes */
@@ -314,6 +338,9 @@ static OSStatus initialize(AudioServerPlugInDriverRef driver, AudioServerPlugInH
     if (st != kAudioHardwareNoError) {
         syslog(LOG_ERR, "Vocana: %s", why != NULL ? why : "no devices");
         return st;
+    }
+    for (uint32_t i = 0; i < VOCANA_HAL_MAX_DEVICES; i++) {
+        d->reported[i] = -1; /* nothing logged yet */
     }
     vocana_registry_init(&d->registry);
     for (uint32_t i = 0; i < d->config.count; i++) {

@@ -226,9 +226,14 @@ final class ValidateCommand implements Callable<Integer> {
         } catch (BundleException e) {
             if (installedHere) {
                 try {
+                    // a start-level request queued for the new bundle must not meet it uninstalled (the
+                    // framework's start-level thread would print a stack trace: CI saw it)
+                    drainStartLevelRequests();
                     bundle.uninstall();
                 } catch (BundleException | IllegalStateException ignored) {
                     // leaving anyway
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
             Set<String> missing = new LinkedHashSet<>(unexported(bundle));

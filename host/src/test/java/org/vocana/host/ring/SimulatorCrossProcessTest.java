@@ -253,10 +253,14 @@ class SimulatorCrossProcessTest {
         Host h = r.host();
         assertEquals(0, h.errors, () -> h.errors + " sequence errors, first: " + h.firstError + "\n" + ctx);
         assertEquals(FRAMES, h.checked - h.trailingZeros, "sequence frames received\n" + ctx);
+        System.out.printf("C -> Java across processes over shared memory: %d frames in %.2f s = %.2f M frames/s%n",
+                FRAMES, r.seconds(), FRAMES / r.seconds() / 1e6);
         r = run(true, true, false, "--verify-sequence", "--fast", "--frames", Long.toString(FRAMES), "--quiet");
         String ctx2 = "exit " + r.exit() + "\nstdout:\n" + r.stdout() + "stderr:\n" + r.stderr();
         assertEquals(0, r.exit(), ctx2);
         assertEquals(0, r.stats().get("sequence_errors"), ctx2);
         assertTrue(r.stats().get("sequence_frames") >= FRAMES, ctx2);
+        System.out.printf("Java -> C across processes over shared memory: %d frames verified in %.2f s = %.2f M frames/s%n",
+                FRAMES, r.seconds(), FRAMES / r.seconds() / 1e6);
     }
 }
