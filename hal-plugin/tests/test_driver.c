@@ -104,6 +104,21 @@ static void beat(region *r, long ms)
     }
 }
 
+/* Heartbeats and silent WriteMix cycles until the device passes audio to the region (the driver's
+ * service thread attaches within a round or two of 50 ms; a loaded machine may take longer). */
+static bool wait_live(region *r, AudioObjectID dev, double *t);
+
+/* Heartbeats until the driver has asked for another configuration change than `seen`. */
+static bool wait_requests(region *r, unsigned seen)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (atomic_load(&config_requests) > seen)
+            return true;
+        beat(r, 10);
+    }
+    return false;
+}
+
 static float value(uint64_t frame, uint32_t ch)
 {
     return (float)(1 + ((frame * 2 + ch) % 16777215u)) / 16777216.0f;
@@ -116,6 +131,20 @@ static OSStatus write_mix(AudioObjectID dev, double sample_time, float *buf, uin
     info.mOutputTime.mSampleTime = sample_time;
     return (*driver)->DoIOOperation(driver, dev, dev + VOCANA_ROLE_OUTPUT_STREAM, 1,
                                     kAudioServerPlugInIOOperationWriteMix, frames, &info, buf, NULL);
+}
+
+static bool wait_live(region *r, AudioObjectID dev, double *t)
+{
+    float silence[16 * 2] = {0};
+    for (int i = 0; i < 1000; i++) { /* 10 s at most */
+        if (write_mix(dev, *t, silence, 16) != kAudioHardwareNoError)
+            return false;
+        *t += 16;
+        if (atomic_load(&r->h->to_host.write_pos) > 0)
+            return true;
+        beat(r, 10);
+    }
+    return false;
 }
 
 static OSStatus read_input(AudioObjectID dev, double sample_time, float *buf, uint32_t frames)
@@ -199,21 +228,24 @@ static void test_driver_as_coreaudiod_uses_it(void)
 
     /* the host publishes its region; the driver attaches within a service period or two */
     region r = region_create(id, 48000, 1);
-    beat(&r, 400);
-    CHECK_EQ(atomic_load(&r.h->device_flags), VOCANA_DEVICE_ATTACHED);
     CHECK_EQ((*driver)->StartIO(driver, dev, 1), kAudioHardwareNoError);
+    double t = 0; /* the device's sample time */
+    CHECK(wait_live(&r, dev, &t));
+    CHECK_EQ(atomic_load(&r.h->device_flags), VOCANA_DEVICE_ATTACHED);
+    uint64_t base = atomic_load(&r.h->to_host.write_pos); /* silence written while going live */
     float buf[512 * 2];
     for (uint32_t blk = 0; blk < 3; blk++) {
         for (uint32_t fr = 0; fr < 512; fr++)
             for (uint32_t c = 0; c < 2; c++)
                 buf[fr * 2 + c] = value(blk * 512 + fr, c);
-        CHECK_EQ(write_mix(dev, blk * 512.0, buf, 512), kAudioHardwareNoError);
+        CHECK_EQ(write_mix(dev, t, buf, 512), kAudioHardwareNoError);
+        t += 512;
     }
-    CHECK_EQ(atomic_load(&r.h->to_host.write_pos), 1536);
+    CHECK_EQ(atomic_load(&r.h->to_host.write_pos), base + 1536);
     const float *th = ring_data(&r, VOCANA_RING_TO_HOST);
     bool same = true;
     for (uint32_t i = 0; i < 1536 * 2; i++)
-        same &= th[i] == value(i / 2, i % 2); /* volume 1: every sample as played */
+        same &= th[((base + i / 2) % r.capacity) * 2 + i % 2] == value(i / 2, i % 2); /* volume 1: as played */
     CHECK(same);
     /* the host delivers 1024 frames; ReadInput hands them over in order */
     float *fh = ring_data(&r, VOCANA_RING_FROM_HOST);
@@ -227,7 +259,7 @@ static void test_driver_as_coreaudiod_uses_it(void)
     CHECK(same);
     CHECK_EQ(read_input(dev, 512, buf, 512), kAudioHardwareNoError);
     CHECK(buf[0] == -value(512, 0) && buf[1023] == -value(1023, 1));
-    CHECK_EQ(write_mix(dev, 2048, buf, VOCANA_HAL_MAX_IO_FRAMES + 1), kAudioHardwareBadPropertySizeError);
+    CHECK_EQ(write_mix(dev, t, buf, VOCANA_HAL_MAX_IO_FRAMES + 1), kAudioHardwareBadPropertySizeError);
     CHECK_EQ(read_input(dev + 1, 0, buf, 16), kAudioHardwareBadObjectError);
 
     /* the host restarts at 96 kHz: the driver asks for a configuration change and is silent
@@ -235,11 +267,11 @@ static void test_driver_as_coreaudiod_uses_it(void)
     unsigned before = atomic_load(&config_requests);
     atomic_store(&r.h->host_flags, VOCANA_HOST_SHUTDOWN);
     region r96 = region_create(id, 96000, 2);
-    beat(&r96, 400);
+    CHECK(wait_requests(&r96, before));
     CHECK_EQ(atomic_load(&r96.h->device_flags), VOCANA_DEVICE_ATTACHED);
-    CHECK(atomic_load(&config_requests) > before);
     CHECK(nominal_rate(dev) == 48000);
-    CHECK_EQ(write_mix(dev, 2048, buf, 512), kAudioHardwareNoError);
+    CHECK_EQ(write_mix(dev, t, buf, 512), kAudioHardwareNoError);
+    t += 512;
     CHECK_EQ(atomic_load(&r96.h->to_host.write_pos), 0); /* nothing at the wrong speed */
     for (uint32_t i = 0; i < 512 * 2; i++)
         buf[i] = 1.0f;
@@ -251,13 +283,11 @@ static void test_driver_as_coreaudiod_uses_it(void)
     /* a change that fails (IO still running) is forgotten and asked for again */
     unsigned asked = atomic_load(&config_requests);
     CHECK_EQ((*driver)->PerformDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareIllegalOperationError);
-    beat(&r96, 200);
-    CHECK(atomic_load(&config_requests) > asked);
+    CHECK(wait_requests(&r96, asked));
     /* and so is an aborted one */
     asked = atomic_load(&config_requests);
     CHECK_EQ((*driver)->AbortDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareNoError);
-    beat(&r96, 200);
-    CHECK(atomic_load(&config_requests) > asked);
+    CHECK(wait_requests(&r96, asked));
     CHECK_EQ((*driver)->StopIO(driver, dev, 1), kAudioHardwareNoError);
     CHECK_EQ((*driver)->PerformDeviceConfigurationChange(driver, dev, 0, NULL), kAudioHardwareNoError);
     CHECK(nominal_rate(dev) == 96000);
