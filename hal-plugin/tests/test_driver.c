@@ -167,20 +167,31 @@ static double nominal_rate(AudioObjectID dev)
     return rate;
 }
 
-static void test_driver_as_coreaudiod_uses_it(void)
+/* A bundle resource folder `dir` (a mkdtemp template) holding devices.conf = text; the fake
+ * CFBundle answers from it. */
+static bool bundle_config(char *dir, char *conf, size_t len, const char *text)
 {
-    char dir[] = "/tmp/vocana-driver-test-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char conf[256], id[32];
-    snprintf(id, sizeof id, "d%ld", (long)getpid());
-    snprintf(conf, sizeof conf, "%s/devices.conf", dir);
+    snprintf(conf, len, "%s/devices.conf", dir);
     FILE *f = fopen(conf, "w");
     CHECK(f != NULL);
     if (!f)
-        return;
-    fprintf(f, "owner=%u\n[%s]\nname=Vocana Test\nchannels=2\nrate=48000\n", (unsigned)getuid(), id);
+        return false;
+    fputs(text, f);
     fclose(f);
     setenv("VOCANA_FAKE_BUNDLE_RESOURCES", dir, 1);
+    return true;
+}
+
+static void test_driver_as_coreaudiod_uses_it(void)
+{
+    char dir[] = "/tmp/vocana-driver-test-XXXXXX";
+    char conf[256], id[32], conf_text[160];
+    snprintf(id, sizeof id, "d%ld", (long)getpid());
+    snprintf(conf_text, sizeof conf_text, "owner=%u\n[%s]\nname=Vocana Test\nchannels=2\nrate=48000\n",
+             (unsigned)getuid(), id);
+    if (!bundle_config(dir, conf, sizeof conf, conf_text))
+        return;
 
     /* factory and COM */
     CHECK(VocanaDriverFactory(NULL, IUnknownUUID) == NULL); /* not our type */
@@ -354,17 +365,11 @@ static void test_driver_without_owner_attaches_to_nothing(void)
 
     /* a configuration without owner=: its device never attaches to a region under its name */
     char dir[] = "/tmp/vocana-driver-test-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char conf[256], id[32];
+    char conf[256], id[32], conf_text[64];
     snprintf(id, sizeof id, "n%ld", (long)getpid());
-    snprintf(conf, sizeof conf, "%s/devices.conf", dir);
-    FILE *f = fopen(conf, "w");
-    CHECK(f != NULL);
-    if (!f)
+    snprintf(conf_text, sizeof conf_text, "[%s]\nname=No Owner\n", id);
+    if (!bundle_config(dir, conf, sizeof conf, conf_text))
         return;
-    fprintf(f, "[%s]\nname=No Owner\n", id);
-    fclose(f);
-    setenv("VOCANA_FAKE_BUNDLE_RESOURCES", dir, 1);
     d = new_driver();
     CHECK(d != NULL);
     if (!d)

@@ -295,6 +295,17 @@ static hostfile host_create_shm(const char *id, uint64_t gen, size_t extra)
     return hf;
 }
 
+/* The object maps at its whole size (nothing trimmed); then the host side goes. */
+static void check_mapped_whole(hostfile *hf, const char *name, uid_t owner)
+{
+    vocana_mapping m = {0};
+    CHECK_RC(vocana_region_map_shm(name, owner, &m), VOCANA_OK);
+    CHECK_EQ(m.size, hf->size);
+    vocana_region_unmap(&m);
+    host_close(hf);
+    shm_unlink(name);
+}
+
 static void test_shm_name(void)
 {
     char b[64];
@@ -374,22 +385,13 @@ static void test_service_shm_end_to_end(void)
     /* slack that is not page rounding (a Linux object sized oddly) is not trimmed: the attach
      * refuses the size mismatch */
     hostfile h4 = host_create_shm(id, 24, 100);
-    vocana_mapping m4 = {0};
-    CHECK_RC(vocana_region_map_shm(name, me, &m4), VOCANA_OK);
-    CHECK_EQ(m4.size, h4.size);
-    vocana_region_unmap(&m4);
-    host_close(&h4);
-    shm_unlink(name);
+    check_mapped_whole(&h4, name, me);
     /* an object declaring more than it holds maps whole and is refused by the attach */
     hostfile h3 = host_create_shm(id, 23, 0);
     h3.h->region_size += 64;
-    vocana_mapping m3 = {0};
-    CHECK_RC(vocana_region_map_shm(name, me, &m3), VOCANA_OK);
-    CHECK_EQ(m3.size, h3.size);
-    vocana_region_unmap(&m3);
+    check_mapped_whole(&h3, name, me);
     /* a tiny object is refused before mapping */
-    host_close(&h3);
-    shm_unlink(name);
+    vocana_mapping m3 = {0};
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
     CHECK(fd >= 0 && ftruncate(fd, 100) == 0);
     close(fd);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -65,27 +66,20 @@ int vocana_region_dir_check(const char *dir, uid_t owner)
     return VOCANA_OK;
 }
 
-int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out)
+/* Checks an open region descriptor (a region file also for type and mode: `file`), maps it
+ * whole (MAP_SHARED) and closes it. */
+static int map_fd(int fd, uid_t owner, bool file, vocana_mapping *out)
 {
-    if (!path || !out)
-        return VOCANA_E_ARG;
-    memset(out, 0, sizeof *out);
-    /* O_NONBLOCK: never hang on a FIFO or device planted under the name */
-    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        out->sys_errno = errno;
-        return VOCANA_E_OPEN;
-    }
     struct stat st;
     int rc = VOCANA_OK;
     if (fstat(fd, &st) != 0) {
         out->sys_errno = errno;
         rc = VOCANA_E_OPEN;
-    } else if (!S_ISREG(st.st_mode)) {
+    } else if (file && !S_ISREG(st.st_mode)) {
         rc = VOCANA_E_FILE_TYPE;
     } else if (st.st_uid != owner) {
         rc = VOCANA_E_FILE_OWNER;
-    } else if ((st.st_mode & 07777 & ~(mode_t)0600) != 0) {
+    } else if (file && (st.st_mode & 07777 & ~(mode_t)0600) != 0) {
         rc = VOCANA_E_FILE_MODE;
     } else if (st.st_size < (off_t)VOCANA_HEADER_SIZE || (uint64_t)st.st_size > VOCANA_REGION_MAX) {
         rc = VOCANA_E_FILE_SIZE;
@@ -101,6 +95,20 @@ int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out)
     }
     close(fd);
     return rc;
+}
+
+int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out)
+{
+    if (!path || !out)
+        return VOCANA_E_ARG;
+    memset(out, 0, sizeof *out);
+    /* O_NONBLOCK: never hang on a FIFO or device planted under the name */
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        out->sys_errno = errno;
+        return VOCANA_E_OPEN;
+    }
+    return map_fd(fd, owner, true, out);
 }
 
 int vocana_region_shm_name(char *buf, size_t len, const char *device_id)
@@ -130,35 +138,17 @@ int vocana_region_map_shm(const char *name, uid_t owner, vocana_mapping *out)
         out->sys_errno = errno;
         return VOCANA_E_OPEN;
     }
-    struct stat st;
-    int rc = VOCANA_OK;
-    if (fstat(fd, &st) != 0) {
-        out->sys_errno = errno;
-        rc = VOCANA_E_OPEN;
-    } else if (st.st_uid != owner) {
-        rc = VOCANA_E_FILE_OWNER;
-    } else if (st.st_size < (off_t)VOCANA_HEADER_SIZE || (uint64_t)st.st_size > VOCANA_REGION_MAX) {
-        rc = VOCANA_E_FILE_SIZE;
-    } else {
-        size_t mapped = (size_t)st.st_size;
-        void *p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED) {
-            out->sys_errno = errno;
-            rc = VOCANA_E_MMAP;
-        } else {
-            /* untrusted until the attach validates it: only bounds-checked here */
-            uint64_t declared = ((const struct vocana_region_header *)p)->region_size;
-            long page = sysconf(_SC_PAGESIZE);
-            size_t slack = page > 0 ? (size_t)page : 4096u;
-            out->base = p;
-            out->size = mapped;
-            if (mapped % slack == 0 && declared >= VOCANA_HEADER_SIZE && declared < mapped &&
-                mapped - declared < slack)
-                out->size = (size_t)declared; /* munmap of it still covers every page */
-        }
-    }
-    close(fd);
-    return rc;
+    int rc = map_fd(fd, owner, false, out);
+    if (rc != VOCANA_OK)
+        return rc;
+    /* untrusted until the attach validates it: only bounds-checked here */
+    uint64_t declared = ((const struct vocana_region_header *)out->base)->region_size;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t slack = page > 0 ? (size_t)page : 4096u;
+    if (out->size % slack == 0 && declared >= VOCANA_HEADER_SIZE && declared < out->size &&
+        out->size - declared < slack)
+        out->size = (size_t)declared; /* munmap of it still covers every page */
+    return VOCANA_OK;
 }
 
 void vocana_region_unmap(vocana_mapping *m)

@@ -193,11 +193,7 @@ public final class DeviceRegion implements AutoCloseable {
         Objects.requireNonNull(dir, "dir");
         String displayName = name == null ? "" : name;
         byte[] nameBytes = checkParameters(deviceId, displayName, sampleRate, channels, generation);
-        if (maxIoFrames < 1 || maxIoFrames > IO_FRAMES_MAX) {
-            throw new RegionException(RegionError.ARG, "device " + deviceId + ": max IO frames " + maxIoFrames
-                    + " out of range; accepted: 1.." + IO_FRAMES_MAX);
-        }
-        int capacity = capacityFor(sampleRate, maxIoFrames);
+        int capacity = checkedCapacity(deviceId, sampleRate, maxIoFrames);
         return createFile(dir, deviceId, displayName, nameBytes, sampleRate, channels, capacity, maxIoFrames,
                 generation, startPos, observer);
     }
@@ -219,7 +215,7 @@ public final class DeviceRegion implements AutoCloseable {
 
     static int sharedMode(String property, String osName) throws RegionException {
         if (property == null || property.isBlank()) {
-            return osName.toLowerCase(java.util.Locale.ROOT).startsWith("mac") ? 0666 : 0600;
+            return RegionTransport.isMacOs(osName) ? 0666 : 0600;
         }
         String v = property.strip();
         if (!v.matches("0?[0-7]{3}") || (Integer.parseInt(v, 8) & 0600) != 0600) {
@@ -250,17 +246,13 @@ public final class DeviceRegion implements AutoCloseable {
             int maxIoFrames, long generation, int mode) throws RegionException {
         String displayName = name == null ? "" : name;
         byte[] nameBytes = checkParameters(deviceId, displayName, sampleRate, channels, generation);
-        if (maxIoFrames < 1 || maxIoFrames > IO_FRAMES_MAX) {
-            throw new RegionException(RegionError.ARG, "device " + deviceId + ": max IO frames " + maxIoFrames
-                    + " out of range; accepted: 1.." + IO_FRAMES_MAX);
-        }
         if ((mode & ~0777) != 0) {
             throw new RegionException(RegionError.ARG, "device " + deviceId + ": mode " + RegionDirectory.octal(mode)
                     + " refused; accepted: permission bits 0000..0777");
         }
         String shm = SharedMemory.nameFor(deviceId);
         long uid = RegionDirectory.currentUid();
-        int capacity = capacityFor(sampleRate, maxIoFrames);
+        int capacity = checkedCapacity(deviceId, sampleRate, maxIoFrames);
         long size = RegionLayout.regionSize(capacity, channels);
         Replaced replaced = Replaced.checkShared(shm, uid, generation);
         Arena arena = Arena.ofShared();
@@ -300,6 +292,15 @@ public final class DeviceRegion implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The ring capacity for a device's largest IO buffer, which must be in range. */
+    private static int checkedCapacity(String deviceId, int sampleRate, int maxIoFrames) throws RegionException {
+        if (maxIoFrames < 1 || maxIoFrames > IO_FRAMES_MAX) {
+            throw new RegionException(RegionError.ARG, "device " + deviceId + ": max IO frames " + maxIoFrames
+                    + " out of range; accepted: 1.." + IO_FRAMES_MAX);
+        }
+        return capacityFor(sampleRate, maxIoFrames);
     }
 
     private static DeviceRegion createFile(Path dir, String deviceId, String name, byte[] nameBytes, int sampleRate,

@@ -27,9 +27,14 @@ public enum RegionTransport {
         return choose(System.getProperty(PROPERTY), System.getProperty("os.name", ""));
     }
 
+    /** Whether {@code os.name} names macOS ("Mac OS X"). */
+    static boolean isMacOs(String osName) {
+        return osName.toLowerCase(Locale.ROOT).startsWith("mac");
+    }
+
     static RegionTransport choose(String property, String osName) throws RegionException {
         if (property == null || property.isBlank()) {
-            return osName.toLowerCase(Locale.ROOT).startsWith("mac") ? SHARED_MEMORY : FILE;
+            return isMacOs(osName) ? SHARED_MEMORY : FILE;
         }
         return switch (property.strip()) {
             case "file" -> FILE;

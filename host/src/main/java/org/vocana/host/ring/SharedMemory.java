@@ -80,7 +80,7 @@ final class SharedMemory {
         if (o.startsWith("linux") && arm64) {
             return new Platform("Linux aarch64", 0100, 0200, false, "fstat", 128, 16, false, 24, 48);
         }
-        if (o.startsWith("mac") && (x64 || arm64)) {
+        if (RegionTransport.isMacOs(os) && (x64 || arm64)) {
             return new Platform("macOS " + arch, 0x200, 0x800, true, x64 ? "fstat$INODE64" : "fstat", 144, 4, true,
                     16, 96);
         }
