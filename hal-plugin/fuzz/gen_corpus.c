@@ -20,7 +20,7 @@ static void none(struct vocana_region_header *h, size_t *size) { (void)h; (void)
 static void magic_wrong(struct vocana_region_header *h, size_t *s) { (void)s; atomic_store(&h->magic, UINT64_C(0x5241474E41434F56)); }
 static void magic_zero(struct vocana_region_header *h, size_t *s) { (void)s; atomic_store(&h->magic, 0); }
 static void magic_swapped(struct vocana_region_header *h, size_t *s) { (void)s; atomic_store(&h->magic, __builtin_bswap64(VOCANA_MAGIC)); }
-static void version_2(struct vocana_region_header *h, size_t *s) { (void)s; h->abi_version = 2; }
+static void version_2(struct vocana_region_header *h, size_t *s) { (void)s; h->abi_major = 2; }
 static void header_size_bad(struct vocana_region_header *h, size_t *s) { (void)s; h->header_size = 4096; }
 static void capacity_npot(struct vocana_region_header *h, size_t *s) { (void)s; h->capacity_frames = 300; }
 static void capacity_huge(struct vocana_region_header *h, size_t *s) { (void)s; h->capacity_frames = 1u << 30; }

@@ -10,9 +10,9 @@
 int th_failures;
 
 extern const th_test ring_tests[], validate_tests[], device_tests[], posix_tests[], wav_tests[],
-    simcore_tests[], alsa_tests[], hal_tests[];
+    simcore_tests[], alsa_tests[], hal_tests[], timing_tests[];
 extern const size_t ring_tests_n, validate_tests_n, device_tests_n, posix_tests_n, wav_tests_n,
-    simcore_tests_n, alsa_tests_n, hal_tests_n;
+    simcore_tests_n, alsa_tests_n, hal_tests_n, timing_tests_n;
 
 int main(int argc, char **argv)
 {
@@ -23,6 +23,7 @@ int main(int argc, char **argv)
         {ring_tests, ring_tests_n},
         {validate_tests, validate_tests_n},
         {device_tests, device_tests_n},
+        {timing_tests, timing_tests_n},
         {posix_tests, posix_tests_n},
         {wav_tests, wav_tests_n},
         {simcore_tests, simcore_tests_n},

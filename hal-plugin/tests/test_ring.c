@@ -318,22 +318,23 @@ static void test_ring_init_errors(void)
 static void test_capacity_192k_4096(void)
 {
     uint32_t cap = vocana_capacity_for(192000, 4096);
-    CHECK_EQ(cap, 65536);
-    /* the documented margin: four IO buffers plus 100 ms */
-    CHECK(cap >= 4u * 4096u + 19200u);
+    CHECK_EQ(cap, 131072);
+    /* the documented margin: four IO buffers plus 500 ms */
+    CHECK(cap >= 4u * 4096u + 96000u);
     CHECK(cap >= 16u * 4096u);
-    CHECK((uint64_t)cap * 1000u / 192000u >= 340u); /* >= 340 ms of audio */
+    CHECK((uint64_t)cap * 1000u / 192000u >= 680u); /* >= 680 ms of audio */
     CHECK_EQ(cap & (cap - 1), 0);
     CHECK(vocana_region_size(cap, VOCANA_CHANNELS_MAX) <= VOCANA_REGION_MAX);
 }
 
 static void test_capacity_table(void)
 {
-    CHECK_EQ(vocana_capacity_for(48000, 512), 8192);
-    CHECK_EQ(vocana_capacity_for(48000, 4096), 32768);
-    CHECK_EQ(vocana_capacity_for(44100, 1024), 16384);
-    CHECK_EQ(vocana_capacity_for(8000, 1), 1024);
-    CHECK_EQ(vocana_capacity_for(384000, 16384), 131072);
+    CHECK_EQ(vocana_capacity_for(48000, 128), 32768);
+    CHECK_EQ(vocana_capacity_for(48000, 512), 32768);
+    CHECK_EQ(vocana_capacity_for(48000, 4096), 65536);
+    CHECK_EQ(vocana_capacity_for(44100, 1024), 32768);
+    CHECK_EQ(vocana_capacity_for(8000, 1), 4096);
+    CHECK_EQ(vocana_capacity_for(384000, 16384), 262144);
     CHECK_EQ(vocana_capacity_for(7999, 512), 0);
     CHECK_EQ(vocana_capacity_for(384001, 512), 0);
     CHECK_EQ(vocana_capacity_for(48000, 0), 0);
@@ -346,7 +347,7 @@ static void test_capacity_table(void)
         uint32_t prev = 0;
         for (uint32_t io = 1; io <= VOCANA_IO_FRAMES_MAX; io = io * 2 + (io & 1)) {
             uint32_t c = vocana_capacity_for(rates[i], io);
-            uint64_t need = 4ull * io + (rates[i] * 100ull + 999) / 1000;
+            uint64_t need = 4ull * io + (rates[i] * 500ull + 999) / 1000;
             if (c < VOCANA_CAPACITY_MIN || c > VOCANA_CAPACITY_MAX || (c & (c - 1)) ||
                 c < need || c >= 2 * need + VOCANA_CAPACITY_MIN || c < prev ||
                 c < 2 * io)

@@ -98,12 +98,48 @@ static void test_validate_magic(void)
 
 static void test_validate_version_sizes(void)
 {
-    EXPECT_MUTATION(h->abi_version = 0, VOCANA_E_VERSION);
-    EXPECT_MUTATION(h->abi_version = 2, VOCANA_E_VERSION);
+    EXPECT_MUTATION(h->abi_major = 0, VOCANA_E_VERSION);
+    EXPECT_MUTATION(h->abi_major = 2, VOCANA_E_VERSION);
+    EXPECT_MUTATION(h->abi_major = 0xFFFFu, VOCANA_E_VERSION);
     EXPECT_MUTATION(h->header_size = 512, VOCANA_E_HEADER_SIZE);
     EXPECT_MUTATION(h->header_size = 0xFFFFFFFFu, VOCANA_E_HEADER_SIZE);
     EXPECT_MUTATION(h->region_size = UINT64_MAX, VOCANA_E_REGION_SIZE);
     EXPECT_MUTATION(h->region_size += 128, VOCANA_E_REGION_SIZE);
+}
+
+/* abi.h section 0, both directions: an old reader (minor 0) takes a newer region and ignores
+ * what it does not know; a new reader (minor 1) takes a newer minor too, and refuses an older
+ * one with the reason; ABI 1.0's 32-bit version word reads as 1.0. */
+static void test_validate_minor_versions(void)
+{
+    vocana_expect old_reader = {.abi_minor = 0}, new_reader = {.abi_minor = VOCANA_ABI_MINOR};
+    vocana_region_info info;
+    tu_region r = fresh();
+    CHECK_EQ(r.h->abi_major, 1);
+    CHECK_EQ(r.h->abi_minor, VOCANA_ABI_MINOR);
+    CHECK_RC(validate_ex(&r, &old_reader), VOCANA_OK);
+    CHECK_RC(validate_ex(&r, &new_reader), VOCANA_OK);
+    /* a future minor with bytes nobody here knows, in every reserved and padding span */
+    r.h->abi_minor = 7;
+    memset(r.h->host_pad, 0xA5, sizeof r.h->host_pad);
+    memset(r.h->device_pad, 0x5A, sizeof r.h->device_pad);
+    memset(r.h->to_host.producer_pad, 0xFF, sizeof r.h->to_host.producer_pad);
+    memset(r.h->from_host.consumer_pad, 0xFF, sizeof r.h->from_host.consumer_pad);
+    CHECK_RC(vocana_region_validate(r.base, r.size, &old_reader, &info), VOCANA_OK);
+    CHECK_RC(vocana_region_validate(r.base, r.size, &new_reader, &info), VOCANA_OK);
+    CHECK_EQ(info.abi_minor, 7);
+    /* an ABI 1.0 region: the word at offset 8 is the 32-bit 1; minor-1 fields left as garbage
+     * must not be used */
+    uint32_t one = 1;
+    memcpy((char *)r.base + VOCANA_OFF_ABI_MAJOR, &one, sizeof one);
+    r.h->block_frames = 999999u;
+    r.h->margin_frames = 12345u;
+    CHECK_RC(vocana_region_validate(r.base, r.size, &old_reader, &info), VOCANA_OK);
+    CHECK_EQ(info.abi_minor, 0);
+    CHECK_EQ(info.block_frames, 0);
+    CHECK_EQ(info.margin_frames, 0);
+    CHECK_RC(validate_ex(&r, &new_reader), VOCANA_E_VERSION_OLD);
+    tu_region_free(&r);
 }
 
 static void test_validate_rate_channels(void)
@@ -288,6 +324,7 @@ const th_test validate_tests[] = {
     {"validate_args_alignment_size", test_validate_args_alignment_size},
     {"validate_magic", test_validate_magic},
     {"validate_version_sizes", test_validate_version_sizes},
+    {"validate_minor_versions", test_validate_minor_versions},
     {"validate_rate_channels", test_validate_rate_channels},
     {"validate_capacity_layout", test_validate_capacity_layout},
     {"validate_id_name", test_validate_id_name},

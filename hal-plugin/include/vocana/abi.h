@@ -1,11 +1,38 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Vocana shared-memory ABI, version 1.  THE single source of truth for the
- * layout of a device region.  The Java host mirrors it with FFM
+ * Vocana shared-memory ABI, version 1.1.  THE single source of truth for
+ * the layout of a device region.  The Java host mirrors it with FFM
  * MemoryLayout; `build/layout` prints every field as `name offset size`
  * so a Java test can compare the two.  Every offset and size below is
  * pinned with _Static_assert: a change that moves anything fails to
- * compile and must come with a new VOCANA_ABI_VERSION.
+ * compile.
+ *
+ * Versions (section 0): abi_major.abi_minor.  A minor version only ADDS
+ * fields, in space that earlier minors reserved (and wrote as zero), and
+ * never changes the meaning of an earlier field; anything else is a new
+ * major version.
+ *
+ * ------------------------------------------------------------------------
+ * 0. Growing the ABI
+ * ------------------------------------------------------------------------
+ * The 32-bit word at offset 8 is two 16-bit numbers: abi_major at offset 8,
+ * abi_minor at offset 10.  (ABI 1.0 wrote the word as the 32-bit value 1,
+ * which reads as major 1, minor 0.)  A reader built for major M, minor m:
+ *   - refuses a region whose major is not M (VOCANA_E_VERSION);
+ *   - accepts a region whose minor is m or higher and uses only the fields
+ *     of minor m and below: bytes it does not know are reserved to it and
+ *     ignored (a newer host talks to an older device side);
+ *   - refuses a region whose minor is below m (VOCANA_E_VERSION_OLD): the
+ *     fields it relies on are not there (update the host).
+ * header_size stays 1024 for every minor of major 1: additions go into
+ * reserved or padding bytes of the line of their writer (section 3).
+ * A writer (host) always writes its newest minor and zeroes every byte it
+ * does not know.
+ *   minor 0: the layout of ABI 1.
+ *   minor 1: the timing model (section 6: time_base, clock, burst_frames,
+ *            late_frames, read_latency_frames, block_frames,
+ *            margin_frames) and the wake-up words (section 7: wake_seq,
+ *            waiting).
  *
  * ------------------------------------------------------------------------
  * 1. One region per device
@@ -46,15 +73,18 @@
  * 3. Who writes what (single writer per field)
  * ------------------------------------------------------------------------
  *   host, before publishing magic, then immutable while magic is published:
- *       abi_version, header_size, region_size, generation, sample_rate,
- *       channels, capacity_frames, device_id, name
+ *       abi_major, abi_minor, header_size, region_size, generation,
+ *       sample_rate, channels, capacity_frames, device_id, name,
+ *       block_frames, margin_frames
  *   host, any time:        heartbeat, host_flags, latency_frames, magic
  *                          (withdraw: store 0)
  *   device side:           device_flags
  *   producer of a ring:    write_pos, overruns, overrun_frames,
- *                          producer_faults             (its own cache line)
+ *                          producer_faults, time_base, clock,
+ *                          burst_frames, wake_seq  (its own cache line)
  *   consumer of a ring:    read_pos, underruns, underrun_frames,
- *                          consumer_faults             (its own cache line)
+ *                          consumer_faults, late_frames,
+ *                          read_latency_frames, waiting (its own line)
  *   ring data:             written only by that ring's producer, only in the
  *                          free span [write_pos, read_pos + capacity).
  * Each 128-byte line has one writer, so no line is shared between writers
@@ -118,14 +148,7 @@
  * ------------------------------------------------------------------------
  * On attach the device discards what the "from host" ring holds (it was
  * written before this device session: stale audio), by moving read_pos up
- * to write_pos.
- * The device side keeps the "from host" latency constant with its own
- * clock: frames that arrive after it played silence in their place (late)
- * are skipped when they arrive, and frames that stayed queued after every
- * read for a quarter second, beyond the swing of that slack (the stream's
- * bursts and jitter), are skipped at the end of that window (a backlog the
- * host delivered at once: a slow start, or a reader that was stopped).
- * Both only move read_pos forward, as a read would.
+ * to write_pos.  How it reads from then on is the timing model (section 6).
  * Nothing: every field is untrusted.  Attaching = load magic (acquire),
  * copy the header into private memory, validate every field of the copy
  * (magic, version, sizes against the mapped size, rate, channels, capacity
@@ -164,6 +187,86 @@
  *
  * Limits: one device-side process and one host per region (single producer,
  * single consumer per ring).
+ *
+ * ------------------------------------------------------------------------
+ * 6. The timing model (minor 1)
+ * ------------------------------------------------------------------------
+ * Every frame has a device time: the sample clock of the device side that
+ * produced it.  Positions stay what they are (a FIFO counter); a ring's
+ * producer publishes how positions map to time:
+ *     time(p) = p + time_base          (64-bit, modular)
+ * clock names the clock that time counts in:
+ *     0                      VOCANA_CLOCK_NONE: frames carry no time; the
+ *                            ring is a plain FIFO (an unpaced producer,
+ *                            e.g. the simulator's fast mode);
+ *     1                      VOCANA_CLOCK_MONOTONIC: frames of the
+ *                            system's monotonic clock at the region's rate,
+ *                            floor(ns * rate / 10^9) (Linux CLOCK_MONOTONIC;
+ *                            every process on the machine shares it);
+ *     bit 31 set             a private clock of one device-side process
+ *                            that serves both directions (macOS driver:
+ *                            coreaudiod's sample time); the value is that
+ *                            process's own id (VOCANA_CLOCK_PRIVATE | pid).
+ * burst_frames: the most frames by which the producer's writes may trail
+ * the device time of the frames they carry (its IO cycle or timer tick).
+ * The producer stores time_base, clock and burst_frames (relaxed) BEFORE
+ * the write_pos that publishes frames stamped with them (release); a frame
+ * after a gap in the producer's timeline (it dropped or skipped time) just
+ * comes with a new time_base.
+ *
+ * Who stamps what:
+ *   "to host":   the device side, with the device time of each frame
+ *                (playback: when the virtual card plays it; a microphone:
+ *                when it was captured).
+ *   "from host": the host carries the stamp through: a block it read from
+ *                "to host" at position p and wrote to "from host" at q gets
+ *                from_host.time_base = p + to_host.time_base - q and the
+ *                same clock.  (The chain's own latency is in the signal, not
+ *                in the stamp.)  The host publishes block_frames, the block
+ *                it waits for before it processes, and margin_frames, the
+ *                reader margin its configuration asks for (0: the device
+ *                side's default, VOCANA_MARGIN_MS).
+ *
+ * The "from host" reader (the device side) reads at a fixed latency L
+ * behind the producer's clock.  To fill the frames of device time
+ * [c, c + n) it wants ring position
+ *     target = c - L - from_host.time_base
+ * and, with d = target - read_pos (signed 64-bit):
+ *     d > 0   frames [read_pos, target) are late (their time has passed):
+ *             skip what of them is there (counted in late_frames);
+ *     d < 0   the producer has nothing for the first -d frames (a gap in
+ *             its timeline, or the start): silence, read_pos stays;
+ *     then    read the rest; frames not there yet are silence and count as
+ *             an underrun (they will be late when they arrive).
+ * The reader recomputes target on every read, so there is no state to
+ * latch: after any interruption (a host stopped, a writer that stopped or
+ * dropped, a full or empty ring) the first read after the producer is back
+ * is at latency L again.  Steady state drops and inserts nothing as long as
+ * every frame reaches the ring within L of its device time.
+ *     L = burst_frames (of "to host") + block_frames + margin
+ *     margin = margin_frames if non-zero, else VOCANA_MARGIN_MS of frames;
+ *     each term is clamped to capacity / 4.
+ * (A frame of time t reaches "to host" by t + burst; the host waits for its
+ * block, at most block_frames more; the margin covers the host's wake-up
+ * and processing and either side's scheduling.)  The reader publishes L in
+ * read_latency_frames, so the host knows the round trip: L plus its chain's
+ * latency.  A reader uses the stamps only if from_host.clock equals the
+ * clock it counts in; otherwise (clock 0, another clock, minor 0) it reads
+ * as a FIFO.  late_frames, underruns and underrun_frames count the loss;
+ * the host reports them.
+ *
+ * ------------------------------------------------------------------------
+ * 7. Wake-up words (minor 1)
+ * ------------------------------------------------------------------------
+ * A consumer that sleeps instead of polling stores waiting = 1 (release) in
+ * its ring's consumer line, re-checks write_pos, and waits on the 32-bit
+ * wake_seq of the producer line (Linux: FUTEX_WAIT on the shared mapping,
+ * with a bounded timeout, so a dead producer never blocks it), then stores
+ * waiting = 0.  A producer, after storing write_pos, loads waiting
+ * (acquire); if it is non-zero it increments wake_seq (release) and wakes
+ * the word (FUTEX_WAKE; macOS: os_sync_wake_by_address_any).  A producer
+ * that does not know minor 1 never wakes anyone: the consumer's bounded
+ * wait then degrades to polling.
  */
 #ifndef VOCANA_ABI_H
 #define VOCANA_ABI_H
@@ -176,7 +279,8 @@
 /* ---- identity ---------------------------------------------------------- */
 /* The bytes "VOCANARG" as they appear in memory on a little-endian machine. */
 #define VOCANA_MAGIC        UINT64_C(0x4752414E41434F56)
-#define VOCANA_ABI_VERSION  1u
+#define VOCANA_ABI_MAJOR    1u
+#define VOCANA_ABI_MINOR    1u   /* this code's minor (section 0) */
 
 /* ---- geometry ---------------------------------------------------------- */
 #define VOCANA_LINE          128u    /* writer-separation unit (bytes)     */
@@ -204,21 +308,22 @@
  * capacity = next power of two >= IO_FACTOR * max_io_frames
  *                                 + sample_rate * MARGIN_MS / 1000
  * i.e. room for four of the largest IO buffers (the producer's burst while
- * the consumer holds up to three) PLUS 100 ms of audio for the host's
- * scheduling jitter (generational ZGC measured max pause 2.9 ms; the OS
- * scheduler; a slow effect), then rounded up, which only adds margin.
+ * the consumer holds up to three) PLUS half a second of audio: the host may
+ * be stopped that long (a debugger, SIGSTOP, a VM pause) without the
+ * device side overrunning, and a device side may keep up to half the ring
+ * in flight (the ALSA plugin bounds applications' buffers to that).  Then
+ * rounded up, which only adds margin.
  * Examples:
- *   48 kHz,   512 frames:  2048 +  4800 =  6848 ->  8192 frames (171 ms)
- *   48 kHz,  4096 frames: 16384 +  4800 = 21184 -> 32768 frames (683 ms)
- *  192 kHz,  4096 frames: 16384 + 19200 = 35584 -> 65536 frames (341 ms,
- *                         16 IO buffers, 1.84x the requirement)
- *  384 kHz, 16384 frames: 65536 + 38400 = 103936 -> 131072 frames
- * Capacity only bounds the fill; latency is set by how full the host keeps
- * the ring, so a generous capacity costs memory, not delay.  Returns 0 if
- * an argument is out of range.
+ *   48 kHz,   128 frames:   512 +  24000 =  24512 ->  32768 frames (683 ms)
+ *   48 kHz,  4096 frames: 16384 +  24000 =  40384 ->  65536 frames (1.37 s)
+ *  192 kHz,  4096 frames: 16384 +  96000 = 112384 -> 131072 frames (683 ms)
+ *  384 kHz, 16384 frames: 65536 + 192000 = 257536 -> 262144 frames
+ * Capacity only bounds the fill; latency is set by the timing model
+ * (section 6), so a generous capacity costs memory (1 MiB for 192 kHz
+ * stereo), not delay.  Returns 0 if an argument is out of range.
  */
 #define VOCANA_CAPACITY_IO_FACTOR 4u
-#define VOCANA_CAPACITY_MARGIN_MS 100u
+#define VOCANA_CAPACITY_MARGIN_MS 500u
 
 static inline uint32_t vocana_capacity_for(uint32_t sample_rate,
                                            uint32_t max_io_frames)
@@ -266,6 +371,12 @@ static inline uint64_t vocana_ring_data_offset(uint32_t capacity_frames,
 
 #define VOCANA_REGION_SUFFIX ".vreg"
 
+/* ---- timing model (section 6) ------------------------------------------ */
+#define VOCANA_CLOCK_NONE       0u
+#define VOCANA_CLOCK_MONOTONIC  1u
+#define VOCANA_CLOCK_PRIVATE    0x80000000u /* | a process id */
+#define VOCANA_MARGIN_MS        5u          /* default reader margin */
+
 /* ---- the layout -------------------------------------------------------- */
 /*
  * Control block of one ring: 256 bytes, two lines, one writer each.
@@ -279,19 +390,27 @@ struct vocana_ring_ctl {
     _Atomic uint64_t overruns;
     _Atomic uint64_t overrun_frames;
     _Atomic uint64_t producer_faults;
-    uint8_t producer_pad[VOCANA_LINE - 32u];
+    _Atomic uint64_t time_base;      /* minor 1: time(p) = p + time_base   */
+    _Atomic uint32_t clock;          /* minor 1: VOCANA_CLOCK_*            */
+    _Atomic uint32_t burst_frames;   /* minor 1: writes trail time by this */
+    _Atomic uint32_t wake_seq;       /* minor 1: futex word (section 7)    */
+    uint8_t producer_pad[VOCANA_LINE - 52u];
     /* consumer line */
     _Alignas(VOCANA_LINE) _Atomic uint64_t read_pos;
     _Atomic uint64_t underruns;
     _Atomic uint64_t underrun_frames;
     _Atomic uint64_t consumer_faults;
-    uint8_t consumer_pad[VOCANA_LINE - 32u];
+    _Atomic uint64_t late_frames;    /* minor 1: late frames skipped       */
+    _Atomic uint32_t read_latency_frames; /* minor 1: the reader's L       */
+    _Atomic uint32_t waiting;        /* minor 1: consumer sleeps (sec. 7)  */
+    uint8_t consumer_pad[VOCANA_LINE - 48u];
 };
 
 struct vocana_region_header {
     /* lines 0-1: identity (host, before magic; immutable while published) */
     _Alignas(VOCANA_LINE) _Atomic uint64_t magic;
-    uint32_t abi_version;
+    uint16_t abi_major;            /* == VOCANA_ABI_MAJOR (section 0)       */
+    uint16_t abi_minor;            /* >= the reader's minor                 */
     uint32_t header_size;          /* == VOCANA_HEADER_SIZE                 */
     uint64_t region_size;          /* == file size == vocana_region_size()  */
     _Atomic uint64_t generation;   /* != 0, new on every host (re)start     */
@@ -306,7 +425,9 @@ struct vocana_region_header {
     _Alignas(VOCANA_LINE) _Atomic uint64_t heartbeat;
     _Atomic uint32_t host_flags;
     _Atomic uint32_t latency_frames; /* host processing latency, see 4  */
-    uint8_t host_pad[VOCANA_LINE - 16u];
+    uint32_t block_frames;         /* minor 1: host block (section 6)       */
+    uint32_t margin_frames;        /* minor 1: reader margin, 0: default    */
+    uint8_t host_pad[VOCANA_LINE - 24u];
     /* line 3: device side */
     _Alignas(VOCANA_LINE) _Atomic uint32_t device_flags;
     uint8_t device_pad[VOCANA_LINE - 4u];
@@ -317,7 +438,8 @@ struct vocana_region_header {
 
 /* ---- pinned offsets (bytes from the start of the region) --------------- */
 #define VOCANA_OFF_MAGIC            0u
-#define VOCANA_OFF_ABI_VERSION      8u
+#define VOCANA_OFF_ABI_MAJOR        8u
+#define VOCANA_OFF_ABI_MINOR       10u
 #define VOCANA_OFF_HEADER_SIZE     12u
 #define VOCANA_OFF_REGION_SIZE     16u
 #define VOCANA_OFF_GENERATION      24u
@@ -331,6 +453,8 @@ struct vocana_region_header {
 #define VOCANA_OFF_HEARTBEAT      256u
 #define VOCANA_OFF_HOST_FLAGS     264u
 #define VOCANA_OFF_LATENCY        268u
+#define VOCANA_OFF_BLOCK_FRAMES   272u
+#define VOCANA_OFF_MARGIN_FRAMES  276u
 #define VOCANA_OFF_DEVICE_FLAGS   384u
 #define VOCANA_OFF_TO_HOST        512u
 #define VOCANA_OFF_FROM_HOST      768u
@@ -339,10 +463,17 @@ struct vocana_region_header {
 #define VOCANA_RING_OFF_OVERRUNS          8u
 #define VOCANA_RING_OFF_OVERRUN_FRAMES   16u
 #define VOCANA_RING_OFF_PRODUCER_FAULTS  24u
+#define VOCANA_RING_OFF_TIME_BASE        32u
+#define VOCANA_RING_OFF_CLOCK            40u
+#define VOCANA_RING_OFF_BURST_FRAMES     44u
+#define VOCANA_RING_OFF_WAKE_SEQ         48u
 #define VOCANA_RING_OFF_READ_POS        128u
 #define VOCANA_RING_OFF_UNDERRUNS       136u
 #define VOCANA_RING_OFF_UNDERRUN_FRAMES 144u
 #define VOCANA_RING_OFF_CONSUMER_FAULTS 152u
+#define VOCANA_RING_OFF_LATE_FRAMES     160u
+#define VOCANA_RING_OFF_READ_LATENCY    168u
+#define VOCANA_RING_OFF_WAITING         172u
 #define VOCANA_RING_CTL_SIZE            256u
 
 /* Atomics must be plain, lock-free machine words so another process (and
@@ -365,16 +496,24 @@ VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, write_pos, VOCANA_RING_OFF_WRITE_POS
 VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, overruns, VOCANA_RING_OFF_OVERRUNS, 8);
 VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, overrun_frames, VOCANA_RING_OFF_OVERRUN_FRAMES, 8);
 VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, producer_faults, VOCANA_RING_OFF_PRODUCER_FAULTS, 8);
-VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, producer_pad, 32, 96);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, time_base, VOCANA_RING_OFF_TIME_BASE, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, clock, VOCANA_RING_OFF_CLOCK, 4);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, burst_frames, VOCANA_RING_OFF_BURST_FRAMES, 4);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, wake_seq, VOCANA_RING_OFF_WAKE_SEQ, 4);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, producer_pad, 52, 76);
 VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, read_pos, VOCANA_RING_OFF_READ_POS, 8);
 VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, underruns, VOCANA_RING_OFF_UNDERRUNS, 8);
 VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, underrun_frames, VOCANA_RING_OFF_UNDERRUN_FRAMES, 8);
 VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, consumer_faults, VOCANA_RING_OFF_CONSUMER_FAULTS, 8);
-VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, consumer_pad, 160, 96);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, late_frames, VOCANA_RING_OFF_LATE_FRAMES, 8);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, read_latency_frames, VOCANA_RING_OFF_READ_LATENCY, 4);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, waiting, VOCANA_RING_OFF_WAITING, 4);
+VOCANA_ASSERT_FIELD(struct vocana_ring_ctl, consumer_pad, 176, 80);
 _Static_assert(sizeof(struct vocana_ring_ctl) == VOCANA_RING_CTL_SIZE, "ring ctl size");
 
 VOCANA_ASSERT_FIELD(struct vocana_region_header, magic, VOCANA_OFF_MAGIC, 8);
-VOCANA_ASSERT_FIELD(struct vocana_region_header, abi_version, VOCANA_OFF_ABI_VERSION, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, abi_major, VOCANA_OFF_ABI_MAJOR, 2);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, abi_minor, VOCANA_OFF_ABI_MINOR, 2);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, header_size, VOCANA_OFF_HEADER_SIZE, 4);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, region_size, VOCANA_OFF_REGION_SIZE, 8);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, generation, VOCANA_OFF_GENERATION, 8);
@@ -388,7 +527,9 @@ VOCANA_ASSERT_FIELD(struct vocana_region_header, reserved1, VOCANA_OFF_RESERVED1
 VOCANA_ASSERT_FIELD(struct vocana_region_header, heartbeat, VOCANA_OFF_HEARTBEAT, 8);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, host_flags, VOCANA_OFF_HOST_FLAGS, 4);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, latency_frames, VOCANA_OFF_LATENCY, 4);
-VOCANA_ASSERT_FIELD(struct vocana_region_header, host_pad, 272, 112);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, block_frames, VOCANA_OFF_BLOCK_FRAMES, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, margin_frames, VOCANA_OFF_MARGIN_FRAMES, 4);
+VOCANA_ASSERT_FIELD(struct vocana_region_header, host_pad, 280, 104);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, device_flags, VOCANA_OFF_DEVICE_FLAGS, 4);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, device_pad, 388, 124);
 VOCANA_ASSERT_FIELD(struct vocana_region_header, to_host, VOCANA_OFF_TO_HOST, VOCANA_RING_CTL_SIZE);

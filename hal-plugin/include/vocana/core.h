@@ -41,7 +41,7 @@ enum vocana_err {
     VOCANA_E_TOO_SMALL,        /* mapping smaller than the header          */
     VOCANA_E_NOT_READY,        /* magic == 0: host has not published       */
     VOCANA_E_BAD_MAGIC,        /* magic is something else                  */
-    VOCANA_E_VERSION,          /* abi_version != VOCANA_ABI_VERSION        */
+    VOCANA_E_VERSION,          /* abi_major != VOCANA_ABI_MAJOR            */
     VOCANA_E_HEADER_SIZE,      /* header_size != VOCANA_HEADER_SIZE        */
     VOCANA_E_REGION_SIZE,      /* region_size field != mapped size         */
     VOCANA_E_RATE,             /* sample_rate out of range                 */
@@ -76,6 +76,7 @@ enum vocana_err {
     VOCANA_E_FILE_SIZE,
     VOCANA_E_MMAP,
     VOCANA_E_CLAIMED,          /* this direction of the device is in use   */
+    VOCANA_E_VERSION_OLD,      /* abi_minor below the reader's             */
     VOCANA_E_COUNT_           /* number of codes, not an error             */
 };
 
@@ -96,11 +97,18 @@ typedef struct vocana_ring {
     uint32_t mask;
     uint32_t channels;
     uint32_t role;
+    /* timing model (abi.h section 6), private */
+    uint32_t clock;       /* the clock this side counts in (VOCANA_CLOCK_*) */
+    uint32_t burst;       /* producer: burst_frames to publish              */
+    uint64_t time_base;   /* producer: last published time_base             */
+    uint32_t published;   /* producer: clock value last published, or
+                             UINT32_MAX before the first write             */
 } vocana_ring;
 
 /* [control] Bind a view.  capacity: power of two in 1..VOCANA_CAPACITY_MAX
  * (small values are allowed for tests; regions require >= CAPACITY_MIN);
- * channels in range.  The own position starts at the shared value. */
+ * channels in range.  The own position starts at the shared value.  The
+ * view counts in VOCANA_CLOCK_NONE until vocana_ring_set_clock. */
 int vocana_ring_init(vocana_ring *r, struct vocana_ring_ctl *ctl, float *data,
                      uint32_t capacity, uint32_t channels, enum vocana_ring_role role);
 
@@ -119,6 +127,25 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames);
  * counted here as in write/read.) */
 uint32_t vocana_ring_write_space(vocana_ring *r);
 uint32_t vocana_ring_read_avail(vocana_ring *r);
+/* [control] The clock the view's timed calls count in and, for a producer,
+ * the burst_frames it publishes (abi.h section 6). */
+void vocana_ring_set_clock(vocana_ring *r, uint32_t clock, uint32_t burst_frames);
+
+/* [IO] producer: as vocana_ring_write, for frames whose first has device
+ * time t in the view's clock (abi.h section 6): publishes time_base, clock
+ * and burst_frames (when they change) before the frames. */
+uint32_t vocana_ring_write_at(vocana_ring *r, const float *src, uint32_t frames, uint64_t t);
+
+/* [IO] consumer: the timed read of abi.h section 6.  Fills dst with the
+ * frames of device time [t, t + frames) delayed by `latency` frames: late
+ * frames are skipped (late_frames), frames the producer never had are
+ * silence (*gap_frames += them), frames not there yet are silence and an
+ * underrun.  A ring whose producer stamps in another clock than the view's
+ * (or none) is read as a FIFO (vocana_ring_read).  Returns frames of real
+ * data. */
+uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
+                             uint32_t latency, uint64_t *gap_frames);
+
 /* Consumer only: drops every frame queued now (e.g. audio written before this
  * consumer attached); returns how many.  IO-thread safe: no lock, no call. */
 uint32_t vocana_ring_discard(vocana_ring *r);
@@ -134,6 +161,7 @@ typedef struct vocana_expect {
     uint32_t sample_rate;    /* 0: any                                     */
     uint32_t channels;       /* 0: any                                     */
     uint32_t max_io_frames;  /* 0: no check; else capacity >= 2x this      */
+    uint32_t abi_minor;      /* the reader's minor: older regions refused */
 } vocana_expect;
 
 /* Private, validated copy of a region's header. */
@@ -145,6 +173,9 @@ typedef struct vocana_region_info {
     uint32_t channels;
     uint32_t capacity_frames;
     uint32_t host_flags;
+    uint32_t abi_minor;
+    uint32_t block_frames;   /* minor 1, untrusted size: use clamped     */
+    uint32_t margin_frames;  /* minor 1, untrusted size: use clamped     */
     char device_id[VOCANA_DEVICE_ID_SIZE];
     char name[VOCANA_NAME_SIZE];
 } vocana_region_info;
@@ -170,6 +201,8 @@ typedef struct vocana_region_params {
     uint32_t sample_rate;
     uint32_t channels;
     uint32_t capacity_frames;
+    uint32_t block_frames;   /* the host's IO block (abi.h section 6)     */
+    uint32_t margin_frames;  /* 0: readers use VOCANA_MARGIN_MS           */
 } vocana_region_params;
 int vocana_region_format(void *base, size_t size, const vocana_region_params *p);
 
@@ -192,9 +225,14 @@ typedef struct vocana_device_config {
      * direction it does not use, so two processes (say, an ALSA playback
      * stream and a capture stream) can each serve one direction. */
     uint32_t directions;
-    /* true for a reader no clock paces (the simulator's fast mode): what it
-     * leaves queued is pipelining, not latency, so no surplus is trimmed */
-    bool unpaced;
+    /* The clock the timed IO calls (vocana_device_write_at/read_at) count
+     * in, abi.h section 6: VOCANA_CLOCK_MONOTONIC, a private clock
+     * (VOCANA_CLOCK_PRIVATE | id), or VOCANA_CLOCK_NONE for a side no clock
+     * paces (the simulator's fast mode), whose reads are a plain FIFO. */
+    uint32_t clock;
+    /* Playback: the most frames by which a write may trail the device time
+     * of its frames (the IO cycle or timer tick); 0: max_io_frames. */
+    uint32_t burst_frames;
 } vocana_device_config;
 
 enum vocana_dev_state {
@@ -216,7 +254,9 @@ typedef struct vocana_device_stats {
     uint64_t dropped_detached_frames; /* input dropped with no host        */
     uint64_t silence_detached_frames; /* silence played with no host       */
     uint64_t attaches, detaches;
-    uint64_t from_host_trimmed_frames; /* surplus latency dropped (below) */
+    uint64_t from_host_late_frames;   /* frames skipped: they came too late */
+    uint64_t from_host_gap_frames;    /* silence where the host had nothing */
+    uint32_t read_latency_frames;     /* L of abi.h section 6, 0 unattached  */
 } vocana_device_stats;
 
 typedef struct vocana_device {
@@ -226,25 +266,10 @@ typedef struct vocana_device {
     /* used by IO threads only while inside the open gate */
     vocana_ring to_host;   /* producer view */
     vocana_ring from_host; /* consumer view */
-    /* Frames the host still owes from underruns: the device played silence
-     * in their place, so they are dropped when they arrive and the latency
-     * stays what it was (the device's clock, not the host, sets the time).
-     * Counted only once the host has delivered since attach: before that,
-     * silence is the pipeline filling, not lateness. */
-    uint32_t from_host_late;
-    bool from_host_primed;
-    /* Surplus latency: frames that stayed in the ring after EVERY read of a
-     * quarter second (the window), beyond the swing of that slack within the
-     * window (the stream's own bursts and jitter, kept as margin), were never
-     * needed to keep the reads whole; they only delay the stream.  They come
-     * from a host that delivered a backlog at once before the stream was
-     * primed (slow to start) or while the reader was stopped (an
-     * application's xrun), and are dropped at the end of the window.
-     * Lateness and surplus together keep the latency constant. */
-    uint32_t from_host_slack_min; /* least left after a read in this window */
-    uint32_t from_host_slack_max; /* most left after a read in this window  */
-    uint32_t from_host_window;    /* frames read in this window              */
-    _Atomic uint64_t from_host_trimmed_frames;
+    /* timed reads (abi.h section 6): frames of silence where the host had
+     * nothing, and the latency L in use (IO thread writes, any reads) */
+    _Atomic uint64_t from_host_gap_frames;
+    _Atomic uint32_t read_latency;
     _Atomic uint64_t dropped_detached_frames;
     _Atomic uint64_t silence_detached_frames;
     /* control thread only */
@@ -287,8 +312,29 @@ int vocana_device_detach(vocana_device *dev, void **base, size_t *size);
 uint32_t vocana_device_write(vocana_device *dev, const float *in, uint32_t frames);
 
 /* [IO] Application capture from the device <- ring "from host".  Always
- * fills frames * channels floats; returns frames of real data. */
+ * fills frames * channels floats; returns frames of real data.  A plain
+ * FIFO read: for sides no clock paces. */
 uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames);
+
+/* [IO] The timed IO of abi.h section 6: `t` is the device time (in
+ * cfg.clock) of the first frame.  write_at stamps the frames; read_at
+ * fills the frames of time [t, t + frames) at the latency L of section 6
+ * (vocana_device_read_latency), skipping late frames and playing silence
+ * for frames the host never had, so no disturbance can latch. */
+uint32_t vocana_device_write_at(vocana_device *dev, const float *in, uint32_t frames, uint64_t t);
+uint32_t vocana_device_read_at(vocana_device *dev, float *out, uint32_t frames, uint64_t t);
+
+/* [control] The burst_frames this device's playback publishes from its next
+ * write on (e.g. once a stream's timer tick is known); 0: max_io_frames. */
+void vocana_device_set_burst(vocana_device *dev, uint32_t burst_frames);
+
+/* [IO] L of abi.h section 6 for this device's "from host" reads, in
+ * frames (0 without a host).  IO-thread safe: no lock, no call. */
+uint32_t vocana_device_read_latency(vocana_device *dev);
+
+/* [any] Frames of the monotonic clock at `rate`: floor(ns * rate / 1e9),
+ * exact in 64-bit arithmetic (VOCANA_CLOCK_MONOTONIC time of `ns`). */
+uint64_t vocana_frames_of_ns(uint64_t ns, uint32_t rate);
 
 /* [control] */
 /* The host's processing latency in frames (on top of one IO buffer), to add

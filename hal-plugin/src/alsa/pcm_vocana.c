@@ -8,11 +8,25 @@
  * Timing: no sound card.  The stream runs on a virtual clock (CLOCK_MONOTONIC
  * from start): the hardware pointer is where the clock says a sound card
  * would be, and the frames between the old and new pointer are moved between
- * ALSA's buffer and the ring right then.  A timerfd that fires every period
- * is the poll descriptor, so blocking and poll()ing applications wake once
- * per period.  When the application falls behind (playback buffer empty,
- * capture buffer full) the pointer callback reports an xrun (-EPIPE) the
- * ALSA way.
+ * ALSA's buffer and the ring right then, stamped with their device time
+ * (abi.h section 6: CLOCK_MONOTONIC frames), so the capture side reads them
+ * at a fixed latency behind the playback side whatever the phase of the two
+ * streams' periods.  The poll descriptor is a timerfd that fires every tick
+ * (a period, at most TICK_MS): an application waiting in poll() or
+ * snd_pcm_wait() is woken that often, the pointer callback moves the frames
+ * due, and only once a period's worth is available does poll_revents report
+ * POLLIN/POLLOUT.  So the ring sees a tick's worth of frames at a time
+ * whatever the period (cost: 1000 / TICK_MS wake-ups a second while the
+ * application waits), and playback publishes the tick as its burst.  When
+ * the application falls behind (playback buffer empty, capture buffer full)
+ * the pointer callback reports an xrun (-EPIPE) the ALSA way.  Frames the
+ * host delivers late are counted by the core (late_frames) and shown by the
+ * host's stats; they are not an ALSA xrun, because the application did
+ * nothing wrong.
+ *
+ * Hardware parameters: the buffer never holds more than half the ring
+ * (so no burst, even of an application that never waits, can overrun it),
+ * for every sample format; periods are at most half the buffer.
  *
  * No host: the device context plays silence into capture and drops
  * playback, and re-attaches by itself (checked at most every 50 ms from the
@@ -41,6 +55,11 @@
 #define SERVICE_INTERVAL_NS (50ull * 1000000ull)
 /* frames moved per ring call: the device context's max IO size */
 #define CHUNK_FRAMES 128u
+/* the timer's tick: at most a period, at most this long */
+#define TICK_MS 2u
+/* smallest sample of the accepted formats (S16): buffer limits in bytes use it, so no format
+ * gets more frames than the limit */
+#define MIN_SAMPLE_BYTES 2u
 
 typedef struct vocana_pcm {
     snd_pcm_ioplug_t io;
@@ -54,7 +73,9 @@ typedef struct vocana_pcm {
     unsigned channels;
     bool running;
     uint64_t start_ns;
+    uint64_t start_time;  /* device time (CLOCK_MONOTONIC frames) of the first frame */
     uint64_t frames_done; /* frames the virtual card has played / recorded since start */
+    snd_pcm_uframes_t tick; /* frames per timer tick */
     uint64_t last_service_ns;
     float scratch[CHUNK_FRAMES * VOCANA_CHANNELS_MAX];
 } vocana_pcm;
@@ -72,7 +93,7 @@ static int arm_timer(vocana_pcm *p, bool on)
     struct itimerspec its;
     memset(&its, 0, sizeof its);
     if (on) {
-        uint64_t ns = (uint64_t)p->io.period_size * 1000000000ull / p->rate;
+        uint64_t ns = (uint64_t)p->tick * 1000000000ull / p->rate;
         if (ns == 0)
             ns = 1000000;
         its.it_interval.tv_sec = (time_t)(ns / 1000000000ull);
@@ -86,6 +107,7 @@ static int vp_start(snd_pcm_ioplug_t *io)
 {
     vocana_pcm *p = io->private_data;
     p->start_ns = vocana_monotonic_ns();
+    p->start_time = vocana_frames_of_ns(p->start_ns, p->rate);
     p->frames_done = 0;
     p->running = true;
     return arm_timer(p, true);
@@ -119,9 +141,9 @@ static void move(vocana_pcm *p, snd_pcm_uframes_t n)
         char *base = (char *)areas[0].addr + (areas[0].first / 8) + (size_t)off * (areas[0].step / 8);
         if (p->io.stream == SND_PCM_STREAM_PLAYBACK) {
             vocana_alsa_to_float(sample_format(p->io.format), base, p->scratch, (uint32_t)run * p->channels);
-            (void)vocana_device_write(&p->dev, p->scratch, (uint32_t)run);
+            (void)vocana_device_write_at(&p->dev, p->scratch, (uint32_t)run, p->start_time + p->frames_done);
         } else {
-            (void)vocana_device_read(&p->dev, p->scratch, (uint32_t)run);
+            (void)vocana_device_read_at(&p->dev, p->scratch, (uint32_t)run, p->start_time + p->frames_done);
             vocana_alsa_from_float(sample_format(p->io.format), p->scratch, base, (uint32_t)run * p->channels);
         }
         p->frames_done += run;
@@ -171,9 +193,9 @@ static int vp_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd, unsigned in
     return 0;
 }
 
-/* Playback: frames the application wrote and the card has not taken yet, plus the host's
- * processing latency (its chain; one IO block more comes on top in a round trip). Capture: the
- * frames recorded and not read yet. */
+/* Playback: frames the application wrote and the card has not taken yet, plus the time until a
+ * recorder of the device hears them: the reader's latency L (abi.h section 6) and the host's
+ * chain. Capture: the frames recorded and not read yet. */
 static int vp_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
 {
     vocana_pcm *p = io->private_data;
@@ -182,7 +204,8 @@ static int vp_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
                                    : snd_pcm_ioplug_avail(io, io->hw_ptr, io->appl_ptr);
     *delayp = (snd_pcm_sframes_t)queued;
     if (io->stream == SND_PCM_STREAM_PLAYBACK)
-        *delayp += (snd_pcm_sframes_t)vocana_device_host_latency(&p->dev);
+        *delayp += (snd_pcm_sframes_t)vocana_device_host_latency(&p->dev) +
+                   (snd_pcm_sframes_t)vocana_device_read_latency(&p->dev);
     return 0;
 }
 
@@ -191,6 +214,12 @@ static int vp_prepare(snd_pcm_ioplug_t *io)
     vocana_pcm *p = io->private_data;
     p->running = false;
     p->frames_done = 0;
+    snd_pcm_uframes_t tick = (snd_pcm_uframes_t)p->rate * TICK_MS / 1000u;
+    p->tick = io->period_size < tick ? io->period_size : tick;
+    if (p->tick == 0)
+        p->tick = 1;
+    /* what playback publishes as its burst: a tick, or up to a chunk more when the timer is late */
+    vocana_device_set_burst(&p->dev, (uint32_t)p->tick);
     return arm_timer(p, false);
 }
 
@@ -220,7 +249,8 @@ static const snd_pcm_ioplug_callback_t vocana_callbacks = {
 };
 
 /* The device's format from its region if the host runs, else the defaults. */
-static void probe_format(const char *dir, const char *id, uid_t owner, unsigned *rate, unsigned *channels)
+static void probe_format(const char *dir, const char *id, uid_t owner, unsigned *rate, unsigned *channels,
+                         unsigned *capacity)
 {
     char path[PATH_MAX];
     if (vocana_region_path(path, sizeof path, dir, id) != VOCANA_OK)
@@ -233,26 +263,33 @@ static void probe_format(const char *dir, const char *id, uid_t owner, unsigned 
     if (vocana_region_validate(m.base, m.size, &ex, &info) == VOCANA_OK) {
         *rate = info.sample_rate;
         *channels = info.channels;
+        *capacity = info.capacity_frames;
     }
     vocana_region_unmap(&m);
 }
 
-static int set_constraints(vocana_pcm *p)
+static int set_constraints(vocana_pcm *p, unsigned capacity)
 {
     static const unsigned accesses[] = {SND_PCM_ACCESS_RW_INTERLEAVED, SND_PCM_ACCESS_MMAP_INTERLEAVED};
     static const unsigned formats[] = {SND_PCM_FORMAT_S16_LE, SND_PCM_FORMAT_S32_LE, SND_PCM_FORMAT_FLOAT_LE};
-    unsigned frame_max = 4 * p->channels;
+    /* the buffer holds at most half the ring, in frames, for every format: bytes counted with the
+     * smallest sample, so 4-byte formats get half as many frames */
+    unsigned buffer_max = capacity / 2u;
+    if (buffer_max > p->rate / 2u)
+        buffer_max = p->rate / 2u; /* and at most half a second */
+    unsigned min_frame = MIN_SAMPLE_BYTES * p->channels;
+    unsigned max_frame = 4u * p->channels;
     int err;
     if ((err = snd_pcm_ioplug_set_param_list(&p->io, SND_PCM_IOPLUG_HW_ACCESS, 2, accesses)) < 0 ||
         (err = snd_pcm_ioplug_set_param_list(&p->io, SND_PCM_IOPLUG_HW_FORMAT, 3, formats)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_CHANNELS, p->channels, p->channels)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_RATE, p->rate, p->rate)) < 0 ||
-        /* periods of 32 to 8192 frames, 2 to 64 of them, at most half a second buffered */
-        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIOD_BYTES, 32 * 2 * p->channels,
-                                               8192 * frame_max)) < 0 ||
+        /* periods of 32 frames to half the buffer, 2 to 64 of them */
+        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIOD_BYTES, 32 * max_frame,
+                                               (buffer_max / 2u) * min_frame)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIODS, 2, 64)) < 0 ||
-        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_BUFFER_BYTES, 64 * 2 * p->channels,
-                                               (p->rate / 2) * frame_max)) < 0)
+        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_BUFFER_BYTES, 64 * max_frame,
+                                               buffer_max * min_frame)) < 0)
         return err;
     return 0;
 }
@@ -324,12 +361,16 @@ SND_PCM_PLUGIN_DEFINE_FUNC(vocana)
         free(p);
         return rc == VOCANA_E_CLAIMED ? -EBUSY : -EACCES;
     }
-    unsigned r = (unsigned)rate, c = (unsigned)channels;
-    probe_format(p->dir, device, p->owner, &r, &c);
+    unsigned r = (unsigned)rate, c = (unsigned)channels, cap = 0;
+    probe_format(p->dir, device, p->owner, &r, &c, &cap);
+    if (cap == 0)
+        cap = vocana_capacity_for(r, CHUNK_FRAMES); /* what a host will create for this format */
     p->rate = r;
     p->channels = c;
     vocana_device_config cfg = {.sample_rate = r, .channels = c, .max_io_frames = CHUNK_FRAMES,
-                                .directions = playback ? VOCANA_DIR_TO_HOST : VOCANA_DIR_FROM_HOST};
+                                .directions = playback ? VOCANA_DIR_TO_HOST : VOCANA_DIR_FROM_HOST,
+                                .clock = VOCANA_CLOCK_MONOTONIC,
+                                .burst_frames = r * TICK_MS / 1000u};
     snprintf(cfg.device_id, sizeof cfg.device_id, "%s", device);
     p->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     int err;
@@ -347,7 +388,7 @@ SND_PCM_PLUGIN_DEFINE_FUNC(vocana)
     p->io.private_data = p;
     if ((err = snd_pcm_ioplug_create(&p->io, name, stream, mode)) < 0)
         goto fail;
-    if ((err = set_constraints(p)) < 0) {
+    if ((err = set_constraints(p, cap)) < 0) {
         snd_pcm_ioplug_delete(&p->io); /* calls vp_close, which frees p */
         return err;
     }

@@ -59,7 +59,8 @@ int vocana_device_init(vocana_device *dev, const vocana_device_config *cfg)
     atomic_init(&dev->gate, 0);
     atomic_init(&dev->dropped_detached_frames, 0);
     atomic_init(&dev->silence_detached_frames, 0);
-    atomic_init(&dev->from_host_trimmed_frames, 0);
+    atomic_init(&dev->from_host_gap_frames, 0);
+    atomic_init(&dev->read_latency, 0);
     dev->state = VOCANA_DEV_DETACHED;
     dev->attach_due = true;
     dev->last_error = VOCANA_E_NOT_READY;
@@ -152,6 +153,7 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
         .sample_rate = dev->cfg.sample_rate,
         .channels = dev->cfg.channels,
         .max_io_frames = dev->cfg.max_io_frames,
+        .abi_minor = VOCANA_ABI_MINOR,
     };
     vocana_region_info info;
     int rc = vocana_region_validate(base, size, &ex, &info);
@@ -165,20 +167,19 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
     float *d1 = (float *)((char *)base + vocana_ring_data_offset(info.capacity_frames, info.channels,
                                                                    VOCANA_RING_FROM_HOST));
     rc = VOCANA_OK;
-    if (dev->cfg.directions & VOCANA_DIR_TO_HOST)
+    if (dev->cfg.directions & VOCANA_DIR_TO_HOST) {
         rc = vocana_ring_init(&dev->to_host, &h->to_host, d0, info.capacity_frames, info.channels,
                               VOCANA_PRODUCER);
+        uint32_t burst = dev->cfg.burst_frames ? dev->cfg.burst_frames : dev->cfg.max_io_frames;
+        vocana_ring_set_clock(&dev->to_host, dev->cfg.clock, burst);
+    }
     if (rc == VOCANA_OK && (dev->cfg.directions & VOCANA_DIR_FROM_HOST)) {
         rc = vocana_ring_init(&dev->from_host, &h->from_host, d1, info.capacity_frames,
                               info.channels, VOCANA_CONSUMER);
+        vocana_ring_set_clock(&dev->from_host, dev->cfg.clock, 0);
         if (rc == VOCANA_OK) /* what the host wrote before we attached is stale: start at "now" */
             vocana_ring_discard(&dev->from_host);
     }
-    dev->from_host_late = 0;
-    dev->from_host_primed = false;
-    dev->from_host_slack_min = UINT32_MAX;
-    dev->from_host_slack_max = 0;
-    dev->from_host_window = 0;
     if (rc) { /* cannot happen after validation; keep the state consistent anyway */
         dev->last_error = rc;
         return rc;
@@ -242,48 +243,95 @@ uint32_t vocana_device_write(vocana_device *dev, const float *in, uint32_t frame
     return n;
 }
 
+static uint32_t read_silence(vocana_device *dev, float *out, uint32_t frames)
+{
+    size_t total = (size_t)frames * dev->cfg.channels;
+    for (size_t i = 0; i < total; i++)
+        out[i] = 0.0f;
+    atomic_fetch_add_explicit(&dev->silence_detached_frames, frames, memory_order_relaxed);
+    return 0;
+}
+
 uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames)
 {
-    if (!(dev->cfg.directions & VOCANA_DIR_FROM_HOST) || !gate_enter(dev)) {
-        size_t total = (size_t)frames * dev->cfg.channels;
-        for (size_t i = 0; i < total; i++)
-            out[i] = 0.0f;
-        atomic_fetch_add_explicit(&dev->silence_detached_frames, frames, memory_order_relaxed);
-        return 0;
-    }
-    if (dev->from_host_late > 0)
-        dev->from_host_late -= vocana_ring_skip(&dev->from_host, dev->from_host_late);
+    if (!(dev->cfg.directions & VOCANA_DIR_FROM_HOST) || !gate_enter(dev))
+        return read_silence(dev, out, frames);
     uint32_t n = vocana_ring_read(&dev->from_host, out, frames);
-    if (n > 0)
-        dev->from_host_primed = true;
-    if (n < frames && dev->from_host_primed) {
-        uint64_t late = (uint64_t)dev->from_host_late + (frames - n);
-        uint32_t cap = dev->info.capacity_frames;
-        dev->from_host_late = late > cap ? cap : (uint32_t)late;
-    }
-    if (frames > 0 && !dev->cfg.unpaced) {
-        uint32_t left = n < frames ? 0 : vocana_ring_read_avail(&dev->from_host);
-        if (left < dev->from_host_slack_min)
-            dev->from_host_slack_min = left;
-        if (left > dev->from_host_slack_max)
-            dev->from_host_slack_max = left;
-        dev->from_host_window += frames;
-        if (dev->from_host_window >= dev->info.sample_rate / 4) {
-            /* every read of the window left at least `lo` behind; the stream's own bursts and
-             * jitter swung it by hi - lo, and that much stays as margin.  The rest is still
-             * there (the ring only grows between reads), so the skip drops exactly that. */
-            uint32_t lo = dev->from_host_slack_min, hi = dev->from_host_slack_max;
-            if (lo > hi - lo)
-                atomic_fetch_add_explicit(&dev->from_host_trimmed_frames,
-                                          vocana_ring_skip(&dev->from_host, lo - (hi - lo)),
-                                          memory_order_relaxed);
-            dev->from_host_slack_min = UINT32_MAX;
-            dev->from_host_slack_max = 0;
-            dev->from_host_window = 0;
-        }
-    }
     gate_leave(dev);
     return n;
+}
+
+uint32_t vocana_device_write_at(vocana_device *dev, const float *in, uint32_t frames, uint64_t t)
+{
+    if (!(dev->cfg.directions & VOCANA_DIR_TO_HOST) || !gate_enter(dev)) {
+        atomic_fetch_add_explicit(&dev->dropped_detached_frames, frames, memory_order_relaxed);
+        return 0;
+    }
+    uint32_t n = vocana_ring_write_at(&dev->to_host, in, frames, t);
+    gate_leave(dev);
+    return n;
+}
+
+static uint32_t clamp_quarter(uint64_t v, uint32_t capacity)
+{
+    uint32_t q = capacity / 4u;
+    return v < q ? (uint32_t)v : q;
+}
+
+/* L of abi.h section 6, inside the gate.  Every term comes from shared
+ * memory (untrusted) and is clamped to a quarter of the capacity. */
+static uint32_t read_latency_inside(vocana_device *dev)
+{
+    struct vocana_region_header *h = header_of(dev);
+    uint32_t cap = dev->info.capacity_frames;
+    uint64_t margin = dev->info.margin_frames
+                          ? dev->info.margin_frames
+                          : ((uint64_t)dev->info.sample_rate * VOCANA_MARGIN_MS + 999u) / 1000u;
+    uint32_t burst = atomic_load_explicit(&h->to_host.burst_frames, memory_order_relaxed);
+    return clamp_quarter(burst, cap) + clamp_quarter(dev->info.block_frames, cap) +
+           clamp_quarter(margin, cap);
+}
+
+uint32_t vocana_device_read_at(vocana_device *dev, float *out, uint32_t frames, uint64_t t)
+{
+    if (!(dev->cfg.directions & VOCANA_DIR_FROM_HOST) || !gate_enter(dev))
+        return read_silence(dev, out, frames);
+    uint32_t latency = read_latency_inside(dev);
+    if (latency != atomic_load_explicit(&dev->read_latency, memory_order_relaxed)) {
+        atomic_store_explicit(&dev->read_latency, latency, memory_order_relaxed);
+        atomic_store_explicit(&header_of(dev)->from_host.read_latency_frames, latency,
+                              memory_order_relaxed);
+    }
+    uint64_t gap = 0;
+    uint32_t n = vocana_ring_read_at(&dev->from_host, out, frames, t, latency, &gap);
+    if (gap > 0)
+        atomic_fetch_add_explicit(&dev->from_host_gap_frames, gap, memory_order_relaxed);
+    gate_leave(dev);
+    return n;
+}
+
+void vocana_device_set_burst(vocana_device *dev, uint32_t burst_frames)
+{
+    dev->cfg.burst_frames = burst_frames;
+    uint32_t burst = burst_frames ? burst_frames : dev->cfg.max_io_frames;
+    if (dev->state != VOCANA_DEV_DETACHED && (dev->cfg.directions & VOCANA_DIR_TO_HOST))
+        vocana_ring_set_clock(&dev->to_host, dev->cfg.clock, burst);
+}
+
+uint32_t vocana_device_read_latency(vocana_device *dev)
+{
+    if (!gate_enter(dev))
+        return 0;
+    uint32_t v = read_latency_inside(dev);
+    gate_leave(dev);
+    return v;
+}
+
+uint64_t vocana_frames_of_ns(uint64_t ns, uint32_t rate)
+{
+    /* split so that nothing overflows: (s * 1e9 + r) * rate / 1e9 */
+    uint64_t s = ns / UINT64_C(1000000000), r = ns % UINT64_C(1000000000);
+    return s * rate + r * rate / UINT64_C(1000000000);
 }
 
 uint32_t vocana_device_host_latency(vocana_device *dev)
@@ -327,13 +375,15 @@ void vocana_device_get_stats(const vocana_device *dev, vocana_device_stats *st)
             atomic_load_explicit(&h->from_host.underrun_frames, memory_order_relaxed);
         st->from_host_faults =
             atomic_load_explicit(&h->from_host.consumer_faults, memory_order_relaxed);
+        st->from_host_late_frames =
+            atomic_load_explicit(&h->from_host.late_frames, memory_order_relaxed);
     }
     st->dropped_detached_frames =
         atomic_load_explicit(&dev->dropped_detached_frames, memory_order_relaxed);
     st->silence_detached_frames =
         atomic_load_explicit(&dev->silence_detached_frames, memory_order_relaxed);
-    st->from_host_trimmed_frames =
-        atomic_load_explicit(&dev->from_host_trimmed_frames, memory_order_relaxed);
+    st->from_host_gap_frames = atomic_load_explicit(&dev->from_host_gap_frames, memory_order_relaxed);
+    st->read_latency_frames = atomic_load_explicit(&dev->read_latency, memory_order_relaxed);
     st->attaches = dev->attaches;
     st->detaches = dev->detaches;
 }

@@ -32,9 +32,9 @@ const char *vocana_strerror(int err)
     case VOCANA_E_BAD_MAGIC:
         return "region magic is wrong; expected 0x4752414E41434F56 (\"VOCANARG\"): not a Vocana region";
     case VOCANA_E_VERSION:
-        return "region ABI version differs; this device side accepts exactly version 1";
+        return "region ABI major version differs; this device side accepts ABI 1.x only";
     case VOCANA_E_HEADER_SIZE:
-        return "region header_size field is not 1024, the only size of ABI version 1";
+        return "region header_size field is not 1024, the only size of ABI 1.x";
     case VOCANA_E_REGION_SIZE:
         return "region_size field differs from the mapped file size; they must be equal";
     case VOCANA_E_RATE:
@@ -97,6 +97,8 @@ const char *vocana_strerror(int err)
         return "cannot map the region file";
     case VOCANA_E_CLAIMED:
         return "this direction of the device is in use by another stream; one writer and one reader per device";
+    case VOCANA_E_VERSION_OLD:
+        return "region ABI minor version is older than this device side's 1.1; update the host";
     default:
         return "unknown Vocana error code";
     }

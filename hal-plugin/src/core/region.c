@@ -99,20 +99,26 @@ int vocana_region_validate_hooked(const void *base, size_t size, const vocana_ex
     uint64_t generation = atomic_load_explicit(&h->generation, memory_order_acquire);
 
     /* private copy of everything we are going to trust */
-    uint32_t abi_version = h->abi_version;
+    uint32_t abi_major = h->abi_major;
+    uint32_t abi_minor = h->abi_minor;
     uint32_t header_size = h->header_size;
     uint64_t region_size = h->region_size;
     uint32_t rate = h->sample_rate;
     uint32_t channels = h->channels;
     uint32_t capacity = h->capacity_frames;
     uint32_t flags = atomic_load_explicit(&h->host_flags, memory_order_acquire);
+    /* minor 1 fields; a minor-0 region has zeros here, and zeros mean "none" */
+    uint32_t block_frames = abi_minor >= 1 ? h->block_frames : 0;
+    uint32_t margin_frames = abi_minor >= 1 ? h->margin_frames : 0;
     char id[VOCANA_DEVICE_ID_SIZE];
     char name[VOCANA_NAME_SIZE];
     memcpy(id, h->device_id, sizeof id);
     memcpy(name, h->name, sizeof name);
 
-    if (abi_version != VOCANA_ABI_VERSION)
+    if (abi_major != VOCANA_ABI_MAJOR)
         return VOCANA_E_VERSION;
+    if (expect && abi_minor < expect->abi_minor)
+        return VOCANA_E_VERSION_OLD;
     if (header_size != VOCANA_HEADER_SIZE)
         return VOCANA_E_HEADER_SIZE;
     if (region_size != (uint64_t)size)
@@ -165,6 +171,10 @@ int vocana_region_validate_hooked(const void *base, size_t size, const vocana_ex
     info->channels = channels;
     info->capacity_frames = capacity;
     info->host_flags = flags;
+    info->abi_minor = abi_minor;
+    /* untrusted sizes: only used clamped (see vocana_device_read_latency) */
+    info->block_frames = block_frames;
+    info->margin_frames = margin_frames;
     memcpy(info->device_id, id, sizeof id);
     memcpy(info->name, name, sizeof name);
     return VOCANA_OK;
@@ -202,7 +212,8 @@ int vocana_region_format(void *base, size_t size, const vocana_region_params *p)
     /* 1. withdraw (a re-used region), 2. fill everything, 3. publish */
     atomic_store_explicit(&h->magic, 0, memory_order_release);
     atomic_thread_fence(memory_order_release);
-    h->abi_version = VOCANA_ABI_VERSION;
+    h->abi_major = VOCANA_ABI_MAJOR;
+    h->abi_minor = VOCANA_ABI_MINOR;
     h->header_size = VOCANA_HEADER_SIZE;
     h->region_size = need;
     h->sample_rate = p->sample_rate;
@@ -215,7 +226,12 @@ int vocana_region_format(void *base, size_t size, const vocana_region_params *p)
     memcpy(h->name, name, name_len);
     memset(h->reserved1, 0, sizeof h->reserved1);
     atomic_store_explicit(&h->heartbeat, 0, memory_order_relaxed);
+    atomic_store_explicit(&h->latency_frames, 0, memory_order_relaxed);
+    h->block_frames = p->block_frames;
+    h->margin_frames = p->margin_frames;
+    memset(h->host_pad, 0, sizeof h->host_pad);
     atomic_store_explicit(&h->device_flags, 0, memory_order_relaxed);
+    memset(h->device_pad, 0, sizeof h->device_pad);
     struct vocana_ring_ctl *rings[2] = {&h->to_host, &h->from_host};
     for (int i = 0; i < 2; i++) {
         struct vocana_ring_ctl *c = rings[i];
@@ -223,10 +239,19 @@ int vocana_region_format(void *base, size_t size, const vocana_region_params *p)
         atomic_store_explicit(&c->overruns, 0, memory_order_relaxed);
         atomic_store_explicit(&c->overrun_frames, 0, memory_order_relaxed);
         atomic_store_explicit(&c->producer_faults, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->time_base, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->clock, VOCANA_CLOCK_NONE, memory_order_relaxed);
+        atomic_store_explicit(&c->burst_frames, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->wake_seq, 0, memory_order_relaxed);
+        memset(c->producer_pad, 0, sizeof c->producer_pad);
         atomic_store_explicit(&c->read_pos, p->start_pos, memory_order_relaxed);
         atomic_store_explicit(&c->underruns, 0, memory_order_relaxed);
         atomic_store_explicit(&c->underrun_frames, 0, memory_order_relaxed);
         atomic_store_explicit(&c->consumer_faults, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->late_frames, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->read_latency_frames, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->waiting, 0, memory_order_relaxed);
+        memset(c->consumer_pad, 0, sizeof c->consumer_pad);
     }
     memset((char *)base + VOCANA_HEADER_SIZE, 0, (size_t)(need - VOCANA_HEADER_SIZE));
     atomic_store_explicit(&h->generation, p->generation, memory_order_relaxed);

@@ -36,10 +36,37 @@ int vocana_ring_init(vocana_ring *r, struct vocana_ring_ctl *ctl, float *data,
     r->mask = capacity - 1u;
     r->channels = channels;
     r->role = (uint32_t)role;
+    r->clock = VOCANA_CLOCK_NONE;
+    r->burst = 0;
+    r->time_base = 0;
+    r->published = UINT32_MAX;
     r->pos = role == VOCANA_PRODUCER
                  ? atomic_load_explicit(&ctl->write_pos, memory_order_acquire)
                  : atomic_load_explicit(&ctl->read_pos, memory_order_acquire);
     return VOCANA_OK;
+}
+
+void vocana_ring_set_clock(vocana_ring *r, uint32_t clock, uint32_t burst_frames)
+{
+    if (!r)
+        return;
+    r->clock = clock;
+    r->burst = burst_frames;
+    r->published = UINT32_MAX; /* publish again with the next write */
+}
+
+/* Producer: the clock (and burst) the next frames count in, stored only
+ * when it changes; relaxed, because the write_pos store that publishes the
+ * frames is a release. */
+static bool publish_clock(vocana_ring *r, uint32_t clock)
+{
+    if (r->published == clock)
+        return false;
+    atomic_store_explicit(&r->ctl->burst_frames, clock == VOCANA_CLOCK_NONE ? 0u : r->burst,
+                          memory_order_relaxed);
+    atomic_store_explicit(&r->ctl->clock, clock, memory_order_relaxed);
+    r->published = clock;
+    return true;
 }
 
 /* Producer: free frames.  An implausible consumer position (the consumer
@@ -82,11 +109,38 @@ uint32_t vocana_ring_read_avail(vocana_ring *r)
     return consumer_avail(r);
 }
 
+static uint32_t ring_write(vocana_ring *r, const float *src, uint32_t frames, uint32_t space);
+
 uint32_t vocana_ring_write(vocana_ring *r, const float *src, uint32_t frames)
 {
     if (frames == 0)
         return 0;
     uint32_t space = producer_space(r);
+    if (space > 0)
+        publish_clock(r, VOCANA_CLOCK_NONE);
+    return ring_write(r, src, frames, space);
+}
+
+uint32_t vocana_ring_write_at(vocana_ring *r, const float *src, uint32_t frames, uint64_t t)
+{
+    if (frames == 0)
+        return 0;
+    uint32_t space = producer_space(r);
+    if (space > 0) {
+        /* only with frames to publish: a stamp without them would move the
+         * frames still queued to the new timeline */
+        bool fresh = publish_clock(r, r->clock);
+        uint64_t base = t - r->pos;
+        if (fresh || base != r->time_base) {
+            atomic_store_explicit(&r->ctl->time_base, base, memory_order_relaxed);
+            r->time_base = base;
+        }
+    }
+    return ring_write(r, src, frames, space);
+}
+
+static uint32_t ring_write(vocana_ring *r, const float *src, uint32_t frames, uint32_t space)
+{
     uint32_t n = frames < space ? frames : space;
     if (n > 0) {
         const size_t ch = r->channels;
@@ -136,6 +190,41 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
         count(&r->ctl->underrun_frames, (uint64_t)(frames - n));
     }
     return n;
+}
+
+uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
+                             uint32_t latency, uint64_t *gap_frames)
+{
+    if (frames == 0)
+        return 0;
+    uint32_t avail = consumer_avail(r); /* acquire: the stamps below are at least this new */
+    uint32_t clock = atomic_load_explicit(&r->ctl->clock, memory_order_relaxed);
+    if (clock == VOCANA_CLOCK_NONE || clock != r->clock)
+        return vocana_ring_read(r, dst, frames); /* no common clock: a FIFO */
+    uint64_t base = atomic_load_explicit(&r->ctl->time_base, memory_order_relaxed);
+    uint64_t target = t - latency - base; /* position of the frame of time t - L */
+    int64_t d = (int64_t)(target - r->pos);
+    uint32_t done = 0;
+    if (d > 0) {
+        /* late: their time has passed; skip what of them is here (the rest,
+         * not written yet, makes the read below short: an underrun) */
+        uint32_t k = (uint64_t)d < avail ? (uint32_t)d : avail;
+        if (k > 0) {
+            r->pos += k;
+            atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
+            count(&r->ctl->late_frames, k);
+        }
+    } else if (d < 0) {
+        /* the producer has nothing for the first -d frames: silence */
+        uint64_t g = (uint64_t)0 - (uint64_t)d;
+        done = g < frames ? (uint32_t)g : frames;
+        memset(dst, 0, (size_t)done * r->channels * sizeof(float));
+        if (gap_frames)
+            *gap_frames += done;
+    }
+    if (done == frames)
+        return 0;
+    return vocana_ring_read(r, dst + (size_t)done * r->channels, frames - done);
 }
 
 uint32_t vocana_ring_skip(vocana_ring *r, uint32_t frames)

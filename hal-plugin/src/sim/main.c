@@ -107,7 +107,9 @@ typedef struct sim {
     uint64_t seen_attaches;
     int last_reported_error;
     bool cnt_live;
-    uint64_t cnt_last[2], cnt_acc[2]; /* [0] to-host overruns, [1] from-host underruns */
+    uint64_t cnt_last[3], cnt_acc[3]; /* to-host overruns, from-host underruns, late frames */
+    uint64_t late_frames;             /* == cnt_acc[2] */
+    uint32_t read_latency;            /* the last L of a timed read, 0 before one */
 
     /* fast mode */
     uint64_t to_peer, from_peer, to_progress_ns, from_progress_ns;
@@ -207,12 +209,13 @@ static int block_stop_signals(sim *s)
 }
 
 /* ---- counters ---------------------------------------------------------- */
-static void counts_read(const sim *s, uint64_t v[2])
+static void counts_read(const sim *s, uint64_t v[3])
 {
     vocana_device_stats st;
     vocana_device_get_stats(&s->dev, &st);
     v[0] = st.to_host_overruns;
     v[1] = st.from_host_underruns;
+    v[2] = st.from_host_late_frames;
 }
 
 /* Add what the region's counters gained since the last look.  A counter
@@ -222,12 +225,13 @@ static void counts_sample(sim *s)
 {
     if (!s->cnt_live || !s->dev.base)
         return;
-    uint64_t v[2];
+    uint64_t v[3];
     counts_read(s, v);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         s->cnt_acc[i] += v[i] >= s->cnt_last[i] ? v[i] - s->cnt_last[i] : v[i];
         s->cnt_last[i] = v[i];
     }
+    s->late_frames = s->cnt_acc[2];
 }
 
 static void counts_begin(sim *s)
@@ -352,7 +356,10 @@ static int wait_for_host(sim *s)
                 cfg.channels = info.channels;
                 cfg.max_io_frames = s->io;
                 cfg.retry_interval_ns = RETRY_NS;
-                cfg.unpaced = s->o.fast;
+                /* real time: frames carry CLOCK_MONOTONIC time (abi.h section 6); fast mode:
+                 * no clock paces the streams, so the rings are plain FIFOs */
+                cfg.clock = s->o.fast ? VOCANA_CLOCK_NONE : VOCANA_CLOCK_MONOTONIC;
+                cfg.burst_frames = s->io;
                 rc = vocana_device_init(&s->dev, &cfg);
                 if (rc != VOCANA_OK) { /* cannot happen after validation */
                     errline("cannot use the region at %s: %s", s->path, vocana_strerror(rc));
@@ -664,16 +671,22 @@ static void generate(sim *s, uint32_t n)
     }
 }
 
-static void write_half(sim *s, uint32_t n)
+/* t: device time of the cycle's first frame (real time), or UINT64_MAX (fast mode: FIFO) */
+static void write_half(sim *s, uint32_t n, uint64_t t)
 {
     generate(s, n);
-    s->frames_written += vocana_device_write(&s->dev, s->wbuf, n);
+    s->frames_written += t == UINT64_MAX ? vocana_device_write(&s->dev, s->wbuf, n)
+                                         : vocana_device_write_at(&s->dev, s->wbuf, n, t);
     s->w_pos += n;
 }
 
-static void read_half(sim *s, uint32_t n)
+static void read_half(sim *s, uint32_t n, uint64_t t)
 {
-    uint32_t got = vocana_device_read(&s->dev, s->rbuf, n);
+    uint32_t got = t == UINT64_MAX ? vocana_device_read(&s->dev, s->rbuf, n)
+                                   : vocana_device_read_at(&s->dev, s->rbuf, n, t);
+    uint32_t l = vocana_device_read_latency(&s->dev);
+    if (l != 0)
+        s->read_latency = l;
     s->frames_read += got;
     if (s->o.verify_sequence)
         sim_seq_verify_block(&s->ver, s->rbuf, got, n);
@@ -702,13 +715,15 @@ static void run_realtime(sim *s)
             sched = 0;
         }
         uint32_t n = next_write_frames(s);
-        write_half(s, n);
-        read_half(s, n);
+        /* the cycle moves the frames of [deadline - n, deadline): recorded and played just now */
+        uint64_t t = vocana_frames_of_ns(deadline, s->rate) - n;
+        write_half(s, n, t);
+        read_half(s, n, t);
         s->cycles++;
         sched += n;
-        uint64_t t = now_ns();
-        if (t - s->last_service_ns >= SERVICE_NS)
-            service(s, t);
+        uint64_t now = now_ns();
+        if (now - s->last_service_ns >= SERVICE_NS)
+            service(s, now);
         else
             poll_signals(s);
     }
@@ -786,7 +801,7 @@ static void run_fast(sim *s)
                     diag(s, "the host consumed nothing for %llu ms; writing on (overruns possible)",
                          (unsigned long long)(FAST_STALL_NS / NS_PER_MS));
                 }
-                write_half(s, n);
+                write_half(s, n, UINT64_MAX);
                 progress = true;
             }
         }
@@ -801,7 +816,7 @@ static void run_fast(sim *s)
                     diag(s, "the host produced nothing for %llu ms; reading on (underruns possible)",
                          (unsigned long long)(FAST_STALL_NS / NS_PER_MS));
                 }
-                read_half(s, n);
+                read_half(s, n, UINT64_MAX);
                 progress = true;
             }
         }
@@ -846,6 +861,11 @@ static void report(sim *s)
     if (s->o.source == SIM_SRC_IMPULSE)
         printf("latency_frames %lld\n", (long long)sim_latency_median(&s->lat));
     printf("late_cycles %llu\n", (unsigned long long)s->late_cycles);
+    vocana_device_stats st;
+    vocana_device_get_stats(&s->dev, &st);
+    /* the reader's latency L (abi.h section 6): the round trip is L plus the host's chain */
+    printf("read_latency_frames %u\n", s->read_latency);
+    printf("late_frames %llu\n", (unsigned long long)s->late_frames);
     fflush(stdout);
 }
 

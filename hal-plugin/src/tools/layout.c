@@ -22,11 +22,18 @@ static void ring(const char *prefix, size_t base)
         {"overruns", offsetof(R, overruns), sizeof(((R *)0)->overruns)},
         {"overrun_frames", offsetof(R, overrun_frames), sizeof(((R *)0)->overrun_frames)},
         {"producer_faults", offsetof(R, producer_faults), sizeof(((R *)0)->producer_faults)},
+        {"time_base", offsetof(R, time_base), sizeof(((R *)0)->time_base)},
+        {"clock", offsetof(R, clock), sizeof(((R *)0)->clock)},
+        {"burst_frames", offsetof(R, burst_frames), sizeof(((R *)0)->burst_frames)},
+        {"wake_seq", offsetof(R, wake_seq), sizeof(((R *)0)->wake_seq)},
         {"producer_pad", offsetof(R, producer_pad), sizeof(((R *)0)->producer_pad)},
         {"read_pos", offsetof(R, read_pos), sizeof(((R *)0)->read_pos)},
         {"underruns", offsetof(R, underruns), sizeof(((R *)0)->underruns)},
         {"underrun_frames", offsetof(R, underrun_frames), sizeof(((R *)0)->underrun_frames)},
         {"consumer_faults", offsetof(R, consumer_faults), sizeof(((R *)0)->consumer_faults)},
+        {"late_frames", offsetof(R, late_frames), sizeof(((R *)0)->late_frames)},
+        {"read_latency_frames", offsetof(R, read_latency_frames), sizeof(((R *)0)->read_latency_frames)},
+        {"waiting", offsetof(R, waiting), sizeof(((R *)0)->waiting)},
         {"consumer_pad", offsetof(R, consumer_pad), sizeof(((R *)0)->consumer_pad)},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
@@ -36,7 +43,8 @@ static void ring(const char *prefix, size_t base)
 static void constants(void)
 {
     printf("MAGIC 0x%016llX\n", (unsigned long long)VOCANA_MAGIC);
-    printf("ABI_VERSION %u\n", VOCANA_ABI_VERSION);
+    printf("ABI_MAJOR %u\n", VOCANA_ABI_MAJOR);
+    printf("ABI_MINOR %u\n", VOCANA_ABI_MINOR);
     printf("HEADER_SIZE %u\n", VOCANA_HEADER_SIZE);
     printf("LINE %u\n", VOCANA_LINE);
     printf("REGION_ALIGN %u\n", VOCANA_REGION_ALIGN);
@@ -63,6 +71,10 @@ static void constants(void)
     printf("RING_TO_HOST %u\n", VOCANA_RING_TO_HOST);
     printf("RING_FROM_HOST %u\n", VOCANA_RING_FROM_HOST);
     printf("REGION_SUFFIX %s\n", VOCANA_REGION_SUFFIX);
+    printf("CLOCK_NONE %u\n", VOCANA_CLOCK_NONE);
+    printf("CLOCK_MONOTONIC %u\n", VOCANA_CLOCK_MONOTONIC);
+    printf("CLOCK_PRIVATE %u\n", VOCANA_CLOCK_PRIVATE);
+    printf("MARGIN_MS %u\n", VOCANA_MARGIN_MS);
 }
 
 int main(int argc, char **argv)
@@ -76,7 +88,8 @@ int main(int argc, char **argv)
         return 2;
     }
     FIELD("magic", H, magic);
-    FIELD("abi_version", H, abi_version);
+    FIELD("abi_major", H, abi_major);
+    FIELD("abi_minor", H, abi_minor);
     FIELD("header_size", H, header_size);
     FIELD("region_size", H, region_size);
     FIELD("generation", H, generation);
@@ -90,6 +103,8 @@ int main(int argc, char **argv)
     FIELD("heartbeat", H, heartbeat);
     FIELD("host_flags", H, host_flags);
     FIELD("latency_frames", H, latency_frames);
+    FIELD("block_frames", H, block_frames);
+    FIELD("margin_frames", H, margin_frames);
     FIELD("host_pad", H, host_pad);
     FIELD("device_flags", H, device_flags);
     FIELD("device_pad", H, device_pad);

@@ -125,7 +125,8 @@ public final class DeviceEngine implements AutoCloseable {
                 if (!phase.compareAndSet(PROCESSING, IDLE)) {
                     return; // abandoned by the watchdog: another engine owns the rings now
                 }
-                out.write(buffer, frames);
+                // the frames keep the device time of the input they were made from (abi.h section 6)
+                out.writeAt(buffer, frames, in.lastClock(), in.lastTime());
                 region.heartbeat();
                 long end = System.nanoTime();
                 long took = end - now;

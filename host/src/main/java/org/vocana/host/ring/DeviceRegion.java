@@ -269,7 +269,7 @@ public final class DeviceRegion implements AutoCloseable {
             } finally {
                 SharedMemory.close(fd);
             }
-            format(region, deviceId, nameBytes, sampleRate, channels, capacity, 0L, 0L);
+            format(region, deviceId, nameBytes, sampleRate, channels, capacity, maxIoFrames, 0L, 0L);
             publishMagic(region, generation);
             if (replaced != null) {
                 replaced.withdraw();
@@ -337,7 +337,7 @@ public final class DeviceRegion implements AutoCloseable {
                 fileKey = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             }
             notify(observer, Step.CREATED, tmp, region);
-            format(region, deviceId, nameBytes, sampleRate, channels, capacity, startPos, startPos);
+            format(region, deviceId, nameBytes, sampleRate, channels, capacity, maxIoFrames, startPos, startPos);
             notify(observer, Step.FORMATTED, tmp, region);
             publishMagic(region, generation);
             notify(observer, Step.PUBLISHED, tmp, region);
@@ -422,8 +422,10 @@ public final class DeviceRegion implements AutoCloseable {
             // keep both rings' positions continuous for a device that is still writing/reading
             long toHostStart = (long) WRITE_POS_VH.getAcquire(region, TO_HOST);
             long fromHostStart = (long) READ_POS_VH.getAcquire(region, FROM_HOST);
+            int blockFrames = Short.toUnsignedInt((short) ABI_MINOR_VH.get(region, 0L)) >= 1
+                    ? (int) BLOCK_FRAMES_VH.get(region, 0L) : 0;
             format(region, info.deviceId(), nameBytes, info.sampleRate(), info.channels(), info.capacityFrames(),
-                    toHostStart, fromHostStart);
+                    blockFrames, toHostStart, fromHostStart);
             notify(observer, Step.FORMATTED, file, region);
             publishMagic(region, generation);
             notify(observer, Step.PUBLISHED, file, region);
@@ -709,12 +711,13 @@ public final class DeviceRegion implements AutoCloseable {
 
     /** Mirror of vocana_region_format up to (not including) generation, host_flags and magic. */
     private static void format(MemorySegment r, String deviceId, byte[] nameBytes, int sampleRate, int channels,
-            int capacity, long toHostStart, long fromHostStart) {
+            int capacity, int blockFrames, long toHostStart, long fromHostStart) {
         // 1. withdraw (a re-used region)
         MAGIC_VH.setRelease(r, 0L, 0L);
         VarHandle.releaseFence();
         // 2. fill everything
-        r.set(ValueLayout.JAVA_INT, OFF_ABI_VERSION, ABI_VERSION);
+        r.set(ValueLayout.JAVA_SHORT, OFF_ABI_MAJOR, (short) ABI_MAJOR);
+        r.set(ValueLayout.JAVA_SHORT, OFF_ABI_MINOR, (short) ABI_MINOR);
         r.set(ValueLayout.JAVA_INT, OFF_HEADER_SIZE, HEADER_SIZE);
         r.set(ValueLayout.JAVA_LONG, OFF_REGION_SIZE, RegionLayout.regionSize(capacity, channels));
         r.set(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE, sampleRate);
@@ -728,6 +731,10 @@ public final class DeviceRegion implements AutoCloseable {
         MemorySegment.copy(nameBytes, 0, r, ValueLayout.JAVA_BYTE, OFF_NAME, nameBytes.length);
         r.asSlice(OFF_RESERVED1, OFF_HEARTBEAT - OFF_RESERVED1).fill((byte) 0);
         HEARTBEAT_VH.setOpaque(r, 0L, 0L);
+        r.asSlice(OFF_LATENCY, OFF_DEVICE_FLAGS - OFF_LATENCY).fill((byte) 0); // the rest of the host line
+        // timing model (abi.h section 6): the block the host waits for; margin 0: the reader's default
+        r.set(ValueLayout.JAVA_INT, OFF_BLOCK_FRAMES, blockFrames);
+        r.set(ValueLayout.JAVA_INT, OFF_MARGIN_FRAMES, 0);
         // device_flags belongs to the device side (abi.h section 3): not written by the host
         initRing(r, TO_HOST, toHostStart);
         initRing(r, FROM_HOST, fromHostStart);
@@ -735,6 +742,7 @@ public final class DeviceRegion implements AutoCloseable {
     }
 
     private static void initRing(MemorySegment r, long ctl, long start) {
+        r.asSlice(ctl, RING_CTL_SIZE).fill((byte) 0); // counters, stamps, wake-up words and padding
         WRITE_POS_VH.setOpaque(r, ctl, start);
         OVERRUNS_VH.setOpaque(r, ctl, 0L);
         OVERRUN_FRAMES_VH.setOpaque(r, ctl, 0L);

@@ -3,7 +3,12 @@
  */
 package org.vocana.host.ring;
 
+import static org.vocana.host.ring.RegionLayout.CLOCK_NONE;
+import static org.vocana.host.ring.RegionLayout.CLOCK_VH;
 import static org.vocana.host.ring.RegionLayout.CONSUMER_FAULTS_VH;
+import static org.vocana.host.ring.RegionLayout.LATE_FRAMES_VH;
+import static org.vocana.host.ring.RegionLayout.READ_LATENCY_VH;
+import static org.vocana.host.ring.RegionLayout.TIME_BASE_VH;
 import static org.vocana.host.ring.RegionLayout.FROM_HOST;
 import static org.vocana.host.ring.RegionLayout.OVERRUNS_VH;
 import static org.vocana.host.ring.RegionLayout.OVERRUN_FRAMES_VH;
@@ -34,6 +39,11 @@ public final class FromHostWriter extends RingEndpoint {
 
     private long overruns;
     private long overrunFrames;
+    private int publishedClock = -1;
+    private long publishedBase;
+    private boolean stamping;
+    private int stampClock;
+    private long stampTime;
 
     FromHostWriter(MemorySegment region, Gate gate, long data, int capacity, int channels, long startPos) {
         super(region, gate, FROM_HOST, data, capacity, channels, startPos);
@@ -77,6 +87,20 @@ public final class FromHostWriter extends RingEndpoint {
      */
     public int write(float[][] planar, int frames) {
         checkArguments(planar, frames);
+        stamping = false;
+        return put(planar, frames);
+    }
+
+    /**
+     * As {@link #write}, for frames whose first has device time {@code time} in {@code clock} (abi.h
+     * section 6: the stamp of the "to host" frames they were made from): publishes clock and
+     * time_base before the frames, when they change.
+     */
+    public int writeAt(float[][] planar, int frames, int clock, long time) {
+        checkArguments(planar, frames);
+        stamping = true;
+        stampClock = clock;
+        stampTime = time;
         return put(planar, frames);
     }
 
@@ -85,6 +109,7 @@ public final class FromHostWriter extends RingEndpoint {
         if (frames < 0) {
             throw new IllegalArgumentException("frames " + frames + " < 0");
         }
+        stamping = false;
         return put(null, frames);
     }
 
@@ -107,6 +132,7 @@ public final class FromHostWriter extends RingEndpoint {
     private int putInside(float[][] planar, int frames) {
         int n = Math.min(frames, spaceInside());
         if (n > 0) {
+            publishStamp();
             long p = pos;
             int done = 0;
             while (done < n) {
@@ -138,6 +164,21 @@ public final class FromHostWriter extends RingEndpoint {
         return n;
     }
 
+    /** Clock and time_base for the frames about to be written; only with frames to publish. */
+    private void publishStamp() {
+        int clock = stamping ? stampClock : CLOCK_NONE;
+        long base = stamping ? stampTime - pos : 0L;
+        if (clock != publishedClock) {
+            CLOCK_VH.setOpaque(region, ctl, clock);
+            publishedClock = clock;
+            TIME_BASE_VH.setOpaque(region, ctl, base);
+            publishedBase = base;
+        } else if (base != publishedBase) {
+            TIME_BASE_VH.setOpaque(region, ctl, base);
+            publishedBase = base;
+        }
+    }
+
     private void interleave(float[][] planar, int at, int run) {
         final float[] s = scratch;
         final int ch = channels;
@@ -167,6 +208,27 @@ public final class FromHostWriter extends RingEndpoint {
     /** Frames of silence the device side played because this ring was empty (informational). */
     public long deviceUnderrunFrames() {
         return peerCounter(UNDERRUN_FRAMES_VH);
+    }
+
+    /** Frames the device side skipped because they came after their time (informational, untrusted). */
+    public long deviceLateFrames() {
+        return peerCounter(LATE_FRAMES_VH);
+    }
+
+    /**
+     * The latency L the device side reads at (abi.h section 6), in frames; 0 before it read. Untrusted:
+     * clamped to the capacity.
+     */
+    public int deviceReadLatency() {
+        if (!gate.enter()) {
+            return 0;
+        }
+        try {
+            int v = (int) READ_LATENCY_VH.getOpaque(region, ctl);
+            return Integer.compareUnsigned(v, capacity) > 0 ? capacity : v;
+        } finally {
+            gate.leave();
+        }
     }
 
     /** The device side's count of implausible write_pos values it saw (informational, untrusted). */

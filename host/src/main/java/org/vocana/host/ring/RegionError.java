@@ -14,7 +14,7 @@ public enum RegionError {
     TOO_SMALL(9, "region smaller than its 1024-byte header"),
     NOT_READY(10, "magic is 0: the region was never published or was withdrawn"),
     BAD_MAGIC(11, "magic is not 0x4752414E41434F56 (\"VOCANARG\"): not a Vocana region"),
-    VERSION(12, "abi_version is not 1"),
+    VERSION(12, "ABI major version is not 1; accepted: 1.x"),
     HEADER_SIZE(13, "header_size is not 1024"),
     REGION_SIZE(14, "region_size differs from the file size"),
     RATE(15, "sample_rate out of range; accepted: 8000..384000 Hz"),
@@ -43,6 +43,8 @@ public enum RegionError {
     MMAP(43, "cannot map the region file"),
     /** Device side only: another stream holds this direction of the device (ALSA). */
     CLAIMED(44, "this direction of the device is in use by another stream; one writer and one reader per device"),
+    /** Device side only: the region's ABI minor is older than the reader's (abi.h section 0). */
+    VERSION_OLD(45, "region ABI minor version is older than this device side's 1.1; update the host"),
     /** Host only: creating, sizing, renaming or removing a file failed. */
     IO(-1, "file I/O failed"),
     /** Host only: another host still bumps the heartbeat of the region to be taken over. */

@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * The device region of {@code hal-plugin/include/vocana/abi.h} (ABI version 1) as FFM layouts:
+ * The device region of {@code hal-plugin/include/vocana/abi.h} (ABI 1.1) as FFM layouts:
  * {@link #HEADER} mirrors {@code struct vocana_region_header} field by field (padding included, with
  * the C names) and {@link #RING_CTL} mirrors {@code struct vocana_ring_ctl}. Every offset below is
  * derived from these layouts, never typed in; {@code RegionLayoutTest} compares all of them, and
@@ -30,7 +30,9 @@ public final class RegionLayout {
     // ---- identity ------------------------------------------------------------------------------
     /** The bytes "VOCANARG" read as a native (little-endian) 64-bit word. */
     public static final long MAGIC = 0x4752414E41434F56L;
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_MAJOR = 1;
+    /** The minor this host writes (abi.h section 0); it reads regions of any minor of major 1. */
+    public static final int ABI_MINOR = 1;
 
     // ---- geometry ------------------------------------------------------------------------------
     public static final int LINE = 128;
@@ -53,7 +55,7 @@ public final class RegionLayout {
 
     // ---- capacity derivation -------------------------------------------------------------------
     public static final int CAPACITY_IO_FACTOR = 4;
-    public static final int CAPACITY_MARGIN_MS = 100;
+    public static final int CAPACITY_MARGIN_MS = 500;
 
     // ---- flags and timing ----------------------------------------------------------------------
     public static final int HOST_RUNNING = 1;
@@ -66,10 +68,16 @@ public final class RegionLayout {
     public static final int RING_TO_HOST = 0;
     public static final int RING_FROM_HOST = 1;
     public static final String REGION_SUFFIX = ".vreg";
+    // timing model (abi.h section 6)
+    public static final int CLOCK_NONE = 0;
+    public static final int CLOCK_MONOTONIC = 1;
+    public static final int CLOCK_PRIVATE = 0x80000000;
+    public static final int MARGIN_MS = 5;
 
     // ---- layouts -------------------------------------------------------------------------------
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
 
     private static MemoryLayout bytes(long n, String name) {
         return MemoryLayout.sequenceLayout(n, ValueLayout.JAVA_BYTE).withName(name);
@@ -81,12 +89,19 @@ public final class RegionLayout {
             U64.withName("overruns"),
             U64.withName("overrun_frames"),
             U64.withName("producer_faults"),
-            bytes(LINE - 32, "producer_pad"),
+            U64.withName("time_base"),
+            U32.withName("clock"),
+            U32.withName("burst_frames"),
+            U32.withName("wake_seq"),
+            bytes(LINE - 52, "producer_pad"),
             U64.withName("read_pos"),
             U64.withName("underruns"),
             U64.withName("underrun_frames"),
             U64.withName("consumer_faults"),
-            bytes(LINE - 32, "consumer_pad"))
+            U64.withName("late_frames"),
+            U32.withName("read_latency_frames"),
+            U32.withName("waiting"),
+            bytes(LINE - 48, "consumer_pad"))
             .withByteAlignment(LINE)
             .withName("vocana_ring_ctl");
 
@@ -94,7 +109,8 @@ public final class RegionLayout {
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             // lines 0-1: identity
             U64.withName("magic"),
-            U32.withName("abi_version"),
+            U16.withName("abi_major"),
+            U16.withName("abi_minor"),
             U32.withName("header_size"),
             U64.withName("region_size"),
             U64.withName("generation"),
@@ -109,7 +125,9 @@ public final class RegionLayout {
             U64.withName("heartbeat"),
             U32.withName("host_flags"),
             U32.withName("latency_frames"),
-            bytes(LINE - 16, "host_pad"),
+            U32.withName("block_frames"),
+            U32.withName("margin_frames"),
+            bytes(LINE - 24, "host_pad"),
             // line 3: device side
             U32.withName("device_flags"),
             bytes(LINE - 4, "device_pad"),
@@ -121,7 +139,8 @@ public final class RegionLayout {
 
     // ---- offsets, derived from the layouts -----------------------------------------------------
     public static final long OFF_MAGIC = HEADER.byteOffset(groupElement("magic"));
-    public static final long OFF_ABI_VERSION = HEADER.byteOffset(groupElement("abi_version"));
+    public static final long OFF_ABI_MAJOR = HEADER.byteOffset(groupElement("abi_major"));
+    public static final long OFF_ABI_MINOR = HEADER.byteOffset(groupElement("abi_minor"));
     public static final long OFF_HEADER_SIZE = HEADER.byteOffset(groupElement("header_size"));
     public static final long OFF_REGION_SIZE = HEADER.byteOffset(groupElement("region_size"));
     public static final long OFF_GENERATION = HEADER.byteOffset(groupElement("generation"));
@@ -135,6 +154,8 @@ public final class RegionLayout {
     public static final long OFF_HEARTBEAT = HEADER.byteOffset(groupElement("heartbeat"));
     public static final long OFF_HOST_FLAGS = HEADER.byteOffset(groupElement("host_flags"));
     public static final long OFF_LATENCY = HEADER.byteOffset(groupElement("latency_frames"));
+    public static final long OFF_BLOCK_FRAMES = HEADER.byteOffset(groupElement("block_frames"));
+    public static final long OFF_MARGIN_FRAMES = HEADER.byteOffset(groupElement("margin_frames"));
     public static final long OFF_DEVICE_FLAGS = HEADER.byteOffset(groupElement("device_flags"));
     /** Offset of the "to host" ring control block (device produces, host consumes). */
     public static final long TO_HOST = HEADER.byteOffset(groupElement("to_host"));
@@ -145,15 +166,23 @@ public final class RegionLayout {
     public static final long RING_OFF_OVERRUNS = RING_CTL.byteOffset(groupElement("overruns"));
     public static final long RING_OFF_OVERRUN_FRAMES = RING_CTL.byteOffset(groupElement("overrun_frames"));
     public static final long RING_OFF_PRODUCER_FAULTS = RING_CTL.byteOffset(groupElement("producer_faults"));
+    public static final long RING_OFF_TIME_BASE = RING_CTL.byteOffset(groupElement("time_base"));
+    public static final long RING_OFF_CLOCK = RING_CTL.byteOffset(groupElement("clock"));
+    public static final long RING_OFF_BURST_FRAMES = RING_CTL.byteOffset(groupElement("burst_frames"));
+    public static final long RING_OFF_WAKE_SEQ = RING_CTL.byteOffset(groupElement("wake_seq"));
     public static final long RING_OFF_READ_POS = RING_CTL.byteOffset(groupElement("read_pos"));
     public static final long RING_OFF_UNDERRUNS = RING_CTL.byteOffset(groupElement("underruns"));
     public static final long RING_OFF_UNDERRUN_FRAMES = RING_CTL.byteOffset(groupElement("underrun_frames"));
     public static final long RING_OFF_CONSUMER_FAULTS = RING_CTL.byteOffset(groupElement("consumer_faults"));
+    public static final long RING_OFF_LATE_FRAMES = RING_CTL.byteOffset(groupElement("late_frames"));
+    public static final long RING_OFF_READ_LATENCY = RING_CTL.byteOffset(groupElement("read_latency_frames"));
+    public static final long RING_OFF_WAITING = RING_CTL.byteOffset(groupElement("waiting"));
     public static final long RING_CTL_SIZE = RING_CTL.byteSize();
 
     // ---- var handles: coordinates (MemorySegment region, long base) -----------------------------
     public static final VarHandle MAGIC_VH = HEADER.varHandle(groupElement("magic"));
-    public static final VarHandle ABI_VERSION_VH = HEADER.varHandle(groupElement("abi_version"));
+    public static final VarHandle ABI_MAJOR_VH = HEADER.varHandle(groupElement("abi_major"));
+    public static final VarHandle ABI_MINOR_VH = HEADER.varHandle(groupElement("abi_minor"));
     public static final VarHandle HEADER_SIZE_VH = HEADER.varHandle(groupElement("header_size"));
     public static final VarHandle REGION_SIZE_VH = HEADER.varHandle(groupElement("region_size"));
     public static final VarHandle GENERATION_VH = HEADER.varHandle(groupElement("generation"));
@@ -164,16 +193,25 @@ public final class RegionLayout {
     public static final VarHandle HEARTBEAT_VH = HEADER.varHandle(groupElement("heartbeat"));
     public static final VarHandle HOST_FLAGS_VH = HEADER.varHandle(groupElement("host_flags"));
     public static final VarHandle LATENCY_VH = HEADER.varHandle(groupElement("latency_frames"));
+    public static final VarHandle BLOCK_FRAMES_VH = HEADER.varHandle(groupElement("block_frames"));
+    public static final VarHandle MARGIN_FRAMES_VH = HEADER.varHandle(groupElement("margin_frames"));
     public static final VarHandle DEVICE_FLAGS_VH = HEADER.varHandle(groupElement("device_flags"));
 
     public static final VarHandle WRITE_POS_VH = RING_CTL.varHandle(groupElement("write_pos"));
     public static final VarHandle OVERRUNS_VH = RING_CTL.varHandle(groupElement("overruns"));
     public static final VarHandle OVERRUN_FRAMES_VH = RING_CTL.varHandle(groupElement("overrun_frames"));
     public static final VarHandle PRODUCER_FAULTS_VH = RING_CTL.varHandle(groupElement("producer_faults"));
+    public static final VarHandle TIME_BASE_VH = RING_CTL.varHandle(groupElement("time_base"));
+    public static final VarHandle CLOCK_VH = RING_CTL.varHandle(groupElement("clock"));
+    public static final VarHandle BURST_FRAMES_VH = RING_CTL.varHandle(groupElement("burst_frames"));
+    public static final VarHandle WAKE_SEQ_VH = RING_CTL.varHandle(groupElement("wake_seq"));
     public static final VarHandle READ_POS_VH = RING_CTL.varHandle(groupElement("read_pos"));
     public static final VarHandle UNDERRUNS_VH = RING_CTL.varHandle(groupElement("underruns"));
     public static final VarHandle UNDERRUN_FRAMES_VH = RING_CTL.varHandle(groupElement("underrun_frames"));
     public static final VarHandle CONSUMER_FAULTS_VH = RING_CTL.varHandle(groupElement("consumer_faults"));
+    public static final VarHandle LATE_FRAMES_VH = RING_CTL.varHandle(groupElement("late_frames"));
+    public static final VarHandle READ_LATENCY_VH = RING_CTL.varHandle(groupElement("read_latency_frames"));
+    public static final VarHandle WAITING_VH = RING_CTL.varHandle(groupElement("waiting"));
 
     /** Sample layout of ring data: native-order float32, 4-byte aligned (rings start on a line). */
     public static final ValueLayout.OfFloat SAMPLE = ValueLayout.JAVA_FLOAT;
@@ -191,7 +229,7 @@ public final class RegionLayout {
 
     /**
      * Ring capacity in frames for a device, exactly like {@code vocana_capacity_for}: the next power
-     * of two, at least {@link #CAPACITY_MIN}, that holds {@code 4 * maxIoFrames} plus 100 ms of
+     * of two, at least {@link #CAPACITY_MIN}, that holds {@code 4 * maxIoFrames} plus 500 ms of
      * audio (rounded up); 0 if an argument is out of range or the result exceeds CAPACITY_MAX.
      */
     public static int capacityFor(int sampleRate, int maxIoFrames) {

@@ -52,7 +52,8 @@ public final class RegionValidator {
         long generation = (long) GENERATION_VH.getAcquire(region, 0L);
 
         // the private copy of everything that is going to be trusted
-        int abiVersion = region.get(ValueLayout.JAVA_INT, OFF_ABI_VERSION);
+        int abiMajor = Short.toUnsignedInt(region.get(ValueLayout.JAVA_SHORT, OFF_ABI_MAJOR));
+        int abiMinor = Short.toUnsignedInt(region.get(ValueLayout.JAVA_SHORT, OFF_ABI_MINOR));
         int headerSize = region.get(ValueLayout.JAVA_INT, OFF_HEADER_SIZE);
         long regionSize = region.get(ValueLayout.JAVA_LONG, OFF_REGION_SIZE);
         int rate = region.get(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE);
@@ -62,8 +63,9 @@ public final class RegionValidator {
         byte[] id = region.asSlice(OFF_DEVICE_ID, DEVICE_ID_SIZE).toArray(ValueLayout.JAVA_BYTE);
         byte[] name = region.asSlice(OFF_NAME, NAME_SIZE).toArray(ValueLayout.JAVA_BYTE);
 
-        if (abiVersion != ABI_VERSION) {
-            throw fail(RegionError.VERSION, Integer.toUnsignedString(abiVersion));
+        // abi.h section 0: the host reads every minor of its major (it only needs the fields of 1.0)
+        if (abiMajor != ABI_MAJOR) {
+            throw fail(RegionError.VERSION, abiMajor + "." + abiMinor);
         }
         if (headerSize != HEADER_SIZE) {
             throw fail(RegionError.HEADER_SIZE, Integer.toUnsignedString(headerSize));

@@ -3,7 +3,9 @@
  */
 package org.vocana.host.ring;
 
+import static org.vocana.host.ring.RegionLayout.CLOCK_VH;
 import static org.vocana.host.ring.RegionLayout.CONSUMER_FAULTS_VH;
+import static org.vocana.host.ring.RegionLayout.TIME_BASE_VH;
 import static org.vocana.host.ring.RegionLayout.OVERRUNS_VH;
 import static org.vocana.host.ring.RegionLayout.OVERRUN_FRAMES_VH;
 import static org.vocana.host.ring.RegionLayout.PRODUCER_FAULTS_VH;
@@ -28,12 +30,17 @@ import java.util.Arrays;
  * counted and our position is resynchronised to it; the ring is then empty. Every index is masked,
  * so no value in shared memory can address memory outside the ring or make a call throw.</li>
  * </ul>
+ * Time stamps (abi.h section 6): each read also takes the device time of its first frame and the
+ * clock it counts in ({@link #lastTime()}, {@link #lastClock()}), which the engine carries over to
+ * the "from host" ring with {@link FromHostWriter#writeAt}.
  * Real-time safe: no allocation, no lock, no system call. One audio thread at a time.
  */
 public final class ToHostReader extends RingEndpoint {
 
     private long underruns;
     private long underrunFrames;
+    private long lastTime;
+    private int lastClock;
 
     ToHostReader(MemorySegment region, Gate gate, long data, int capacity, int channels, long startPos) {
         super(region, gate, TO_HOST, data, capacity, channels, startPos);
@@ -94,6 +101,9 @@ public final class ToHostReader extends RingEndpoint {
 
     private int readInside(float[][] planar, int frames) {
         int n = Math.min(frames, availableInside());
+        // after the acquire of write_pos: stamps at least as new as the frames read (section 6)
+        lastClock = (int) CLOCK_VH.getOpaque(region, ctl);
+        lastTime = pos + (long) TIME_BASE_VH.getOpaque(region, ctl);
         if (n > 0) {
             long p = pos;
             int done = 0;
@@ -139,6 +149,19 @@ public final class ToHostReader extends RingEndpoint {
                 d[at + f] = s[i];
             }
         }
+    }
+
+    /**
+     * Device time of the first frame of the last {@link #read}, in {@link #lastClock()} (untrusted:
+     * only carried over, never used to index anything).
+     */
+    public long lastTime() {
+        return lastTime;
+    }
+
+    /** The clock the device side stamps in (abi.h section 6), as of the last {@link #read}. */
+    public int lastClock() {
+        return lastClock;
     }
 
     /** Short reads so far (events). */
