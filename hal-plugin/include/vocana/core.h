@@ -139,12 +139,14 @@ uint32_t vocana_ring_write_at(vocana_ring *r, const float *src, uint32_t frames,
 /* [IO] consumer: the timed read of abi.h section 6.  Fills dst with the
  * frames of device time [t, t + frames) delayed by `latency` frames: late
  * frames are skipped (late_frames), frames the producer never had are
- * silence (*gap_frames += them), frames not there yet are silence and an
- * underrun.  A ring whose producer stamps in another clock than the view's
- * (or none) is read as a FIFO (vocana_ring_read).  Returns frames of real
- * data. */
+ * silence (*gap_frames += them), frames not there yet are silence: an
+ * underrun if upstream had supplied them (their time is before `supplied`,
+ * the device time up to which the ring's ultimate source has produced;
+ * UINT64_MAX if unknown), a gap otherwise (nothing was playing).  A ring
+ * whose producer stamps in another clock than the view's (or none) is read
+ * as a FIFO (vocana_ring_read).  Returns frames of real data. */
 uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
-                             uint32_t latency, uint64_t *gap_frames);
+                             uint32_t latency, uint64_t supplied, uint64_t *gap_frames);
 
 /* Consumer only: drops every frame queued now (e.g. audio written before this
  * consumer attached); returns how many.  IO-thread safe: no lock, no call. */

@@ -302,8 +302,16 @@ uint32_t vocana_device_read_at(vocana_device *dev, float *out, uint32_t frames, 
         atomic_store_explicit(&header_of(dev)->from_host.read_latency_frames, latency,
                               memory_order_relaxed);
     }
+    /* how far the "to host" producer (upstream of the host) has supplied audio: frames missing
+     * before that are the host's lateness, frames after it are silence nobody played */
+    struct vocana_region_header *h = header_of(dev);
+    uint64_t supplied = UINT64_MAX;
+    uint64_t in_wr = atomic_load_explicit(&h->to_host.write_pos, memory_order_acquire);
+    if (atomic_load_explicit(&h->to_host.clock, memory_order_relaxed) == dev->cfg.clock &&
+        dev->cfg.clock != VOCANA_CLOCK_NONE)
+        supplied = in_wr + atomic_load_explicit(&h->to_host.time_base, memory_order_relaxed);
     uint64_t gap = 0;
-    uint32_t n = vocana_ring_read_at(&dev->from_host, out, frames, t, latency, &gap);
+    uint32_t n = vocana_ring_read_at(&dev->from_host, out, frames, t, latency, supplied, &gap);
     if (gap > 0)
         atomic_fetch_add_explicit(&dev->from_host_gap_frames, gap, memory_order_relaxed);
     gate_leave(dev);

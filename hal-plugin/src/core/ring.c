@@ -162,12 +162,10 @@ static uint32_t ring_write(vocana_ring *r, const float *src, uint32_t frames, ui
     return n;
 }
 
-uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
+/* Consumer: copies min(frames, avail) frames out and publishes read_pos; no counting. */
+static uint32_t copy_out(vocana_ring *r, float *dst, uint32_t frames, uint32_t avail)
 {
-    if (frames == 0)
-        return 0;
     const size_t ch = r->channels;
-    uint32_t avail = consumer_avail(r);
     uint32_t n = frames < avail ? frames : avail;
     if (n > 0) {
         uint32_t idx = (uint32_t)(r->pos & r->mask);
@@ -182,6 +180,15 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
          * may reuse their slots */
         atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
     }
+    return n;
+}
+
+uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
+{
+    if (frames == 0)
+        return 0;
+    const size_t ch = r->channels;
+    uint32_t n = copy_out(r, dst, frames, consumer_avail(r));
     if (n < frames) {
         size_t missing = (size_t)(frames - n) * ch;
         for (size_t i = 0; i < missing; i++)
@@ -193,7 +200,7 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
 }
 
 uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
-                             uint32_t latency, uint64_t *gap_frames)
+                             uint32_t latency, uint64_t supplied, uint64_t *gap_frames)
 {
     if (frames == 0)
         return 0;
@@ -202,29 +209,48 @@ uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64
     if (clock == VOCANA_CLOCK_NONE || clock != r->clock)
         return vocana_ring_read(r, dst, frames); /* no common clock: a FIFO */
     uint64_t base = atomic_load_explicit(&r->ctl->time_base, memory_order_relaxed);
-    uint64_t target = t - latency - base; /* position of the frame of time t - L */
+    uint64_t want_time = t - latency;          /* device time of the first frame wanted */
+    uint64_t target = want_time - base;        /* ...and its ring position */
     int64_t d = (int64_t)(target - r->pos);
+    const size_t ch = r->channels;
+    uint64_t gap = 0;
     uint32_t done = 0;
     if (d > 0) {
-        /* late: their time has passed; skip what of them is here (the rest,
-         * not written yet, makes the read below short: an underrun) */
+        /* late: their time has passed; skip what of them is here */
         uint32_t k = (uint64_t)d < avail ? (uint32_t)d : avail;
         if (k > 0) {
             r->pos += k;
             atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
             count(&r->ctl->late_frames, k);
+            avail -= k;
         }
+        if ((uint64_t)d > k) /* the wanted frames lie beyond what was written: none is here */
+            avail = 0;
     } else if (d < 0) {
         /* the producer has nothing for the first -d frames: silence */
         uint64_t g = (uint64_t)0 - (uint64_t)d;
         done = g < frames ? (uint32_t)g : frames;
-        memset(dst, 0, (size_t)done * r->channels * sizeof(float));
-        if (gap_frames)
-            *gap_frames += done;
+        memset(dst, 0, (size_t)done * ch * sizeof(float));
+        gap += done;
     }
-    if (done == frames)
-        return 0;
-    return vocana_ring_read(r, dst + (size_t)done * r->channels, frames - done);
+    uint32_t got = copy_out(r, dst + (size_t)done * ch, frames - done, avail);
+    uint32_t missing = frames - done - got;
+    if (missing > 0) {
+        memset(dst + (size_t)(done + got) * ch, 0, (size_t)missing * ch * sizeof(float));
+        /* frames upstream had supplied (their time is before `supplied`) but the host did not
+         * deliver in time are an underrun; frames nobody supplied are a gap */
+        uint64_t x0 = want_time + done + got;
+        int64_t behind = (int64_t)(supplied - x0);
+        uint32_t late = behind <= 0 ? 0 : (uint64_t)behind < missing ? (uint32_t)behind : missing;
+        if (late > 0) {
+            count(&r->ctl->underruns, 1);
+            count(&r->ctl->underrun_frames, late);
+        }
+        gap += missing - late;
+    }
+    if (gap_frames)
+        *gap_frames += gap;
+    return got;
 }
 
 uint32_t vocana_ring_skip(vocana_ring *r, uint32_t frames)
