@@ -60,6 +60,7 @@ static void run_script(void *base, size_t size, const vocana_region_info *info)
                             ? info->capacity_frames / 2
                             : VOCANA_IO_FRAMES_MAX;
     cfg.heartbeat_timeout_ns = 100000000u;
+    cfg.clock = (script[0] & 2) ? VOCANA_CLOCK_MONOTONIC : VOCANA_CLOCK_NONE;
     if (vocana_device_init(&dev, &cfg) != VOCANA_OK)
         __builtin_trap();
     uint64_t now = 1000000000u;
@@ -89,7 +90,8 @@ static void run_script(void *base, size_t size, const vocana_region_info *info)
         uint32_t got;
         switch (op % 10) {
         case 0:
-            got = vocana_device_write(&dev, io_buf, n);
+            got = (arg & 0x40u) ? vocana_device_write_at(&dev, io_buf, n, take64(script, sizeof script, i + 2))
+                                : vocana_device_write(&dev, io_buf, n);
             if (got > n)
                 __builtin_trap();
             break;
@@ -104,13 +106,25 @@ static void run_script(void *base, size_t size, const vocana_region_info *info)
                 __builtin_trap();
             break;
         case 3:
-            got = vocana_device_read(&dev, io_buf, n);
+            /* timed or FIFO read; hostile stamps in shared memory (case 5 scribbles positions,
+             * the corpus' bytes the stamps) must never make it return more or write further */
+            got = (arg & 0x40u) ? vocana_device_read_at(&dev, io_buf, n, take64(script, sizeof script, i + 2))
+                                : vocana_device_read(&dev, io_buf, n);
             if (got > n)
                 __builtin_trap();
-            /* the silence part must really be silence */
-            for (size_t k = (size_t)got * ch; k < (size_t)n * ch; k++)
-                if (io_buf[k] != 0.0f)
+            /* the silence part must really be silence: after the data for a FIFO read; for a
+             * timed read it may come first (a gap), so only the count is bounded */
+            if (arg & 0x40u) {
+                size_t nonzero = 0;
+                for (size_t k = 0; k < (size_t)n * ch; k++)
+                    nonzero += io_buf[k] != 0.0f;
+                if (nonzero > (size_t)got * ch)
                     __builtin_trap();
+            } else {
+                for (size_t k = (size_t)got * ch; k < (size_t)n * ch; k++)
+                    if (io_buf[k] != 0.0f)
+                        __builtin_trap();
+            }
             break;
         case 4:
             if (vocana_ring_write_space(&hout) > info->capacity_frames ||
@@ -196,7 +210,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(base, data, size);
 
     vocana_region_info info;
-    int rc = vocana_region_validate(base, size, NULL, &info);
+    /* the device side's own expectations (its ABI minor included), so attach must agree */
+    vocana_expect ex = {.abi_minor = VOCANA_ABI_MINOR};
+    int rc = vocana_region_validate(base, size, &ex, &info);
     const char *msg = vocana_strerror(rc);
     if (!msg || !msg[0])
         __builtin_trap();

@@ -179,8 +179,13 @@ static void passthrough(host *h, uint64_t now)
             k = space;
         if (k == 0)
             break;
+        /* the stamp travels with the frames, as in the Java host (abi.h section 6) */
+        uint32_t clock = atomic_load_explicit(&h->h->to_host.clock, memory_order_relaxed);
+        uint64_t t0 = h->in.pos + atomic_load_explicit(&h->h->to_host.time_base, memory_order_relaxed);
         uint32_t got = vocana_ring_read(&h->in, h->buf, k);
-        vocana_ring_write(&h->out, h->buf, got);
+        if (h->out.clock != clock)
+            vocana_ring_set_clock(&h->out, clock, 0);
+        vocana_ring_write_at(&h->out, h->buf, got, t0);
         h->copied += got;
         n -= got;
         if (got < k)

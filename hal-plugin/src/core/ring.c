@@ -206,6 +206,13 @@ uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64
         return 0;
     uint32_t avail = consumer_avail(r); /* acquire: the stamps below are at least this new */
     uint32_t clock = atomic_load_explicit(&r->ctl->clock, memory_order_relaxed);
+    if (clock == VOCANA_CLOCK_NONE && avail == 0 && r->clock != VOCANA_CLOCK_NONE) {
+        /* a timed reader before the producer's first frame: silence, not an underrun */
+        memset(dst, 0, (size_t)frames * r->channels * sizeof(float));
+        if (gap_frames)
+            *gap_frames += frames;
+        return 0;
+    }
     if (clock == VOCANA_CLOCK_NONE || clock != r->clock)
         return vocana_ring_read(r, dst, frames); /* no common clock: a FIFO */
     uint64_t base = atomic_load_explicit(&r->ctl->time_base, memory_order_relaxed);

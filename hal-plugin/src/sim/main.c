@@ -682,14 +682,32 @@ static void write_half(sim *s, uint32_t n, uint64_t t)
 
 static void read_half(sim *s, uint32_t n, uint64_t t)
 {
+    vocana_device_stats st;
+    uint64_t moved = 0; /* frames the timed read skipped or filled with silence (abi.h section 6) */
+    if (t != UINT64_MAX && s->o.verify_sequence) {
+        vocana_device_get_stats(&s->dev, &st);
+        moved = st.from_host_gap_frames + st.from_host_late_frames;
+    }
     uint32_t got = t == UINT64_MAX ? vocana_device_read(&s->dev, s->rbuf, n)
                                    : vocana_device_read_at(&s->dev, s->rbuf, n, t);
-    uint32_t l = vocana_device_read_latency(&s->dev);
+    uint32_t l = t == UINT64_MAX ? 0 : vocana_device_read_latency(&s->dev);
     if (l != 0)
         s->read_latency = l;
     s->frames_read += got;
-    if (s->o.verify_sequence)
-        sim_seq_verify_block(&s->ver, s->rbuf, got, n);
+    if (s->o.verify_sequence) {
+        if (t != UINT64_MAX) {
+            vocana_device_get_stats(&s->dev, &st);
+            moved = st.from_host_gap_frames + st.from_host_late_frames - moved;
+        }
+        if (moved > 0) {
+            /* silence where the host had nothing, or late frames skipped: the sequence may jump
+             * here (the loss, if any, is counted); the block only resynchronises */
+            sim_seq_verify_resync(&s->ver, (uint64_t)n * s->channels);
+            sim_seq_verify_block(&s->ver, s->rbuf, n, n);
+        } else {
+            sim_seq_verify_block(&s->ver, s->rbuf, got, n);
+        }
+    }
     if (s->o.source == SIM_SRC_IMPULSE)
         sim_latency_read(&s->lat, s->r_pos, s->rbuf, n);
     if (s->rec.f)
