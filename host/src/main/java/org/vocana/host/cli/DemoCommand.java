@@ -96,10 +96,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("Streaming " + input.getFileName() + " in real time through a virtual device with the '" + PRESET
                 + "' preset: " + spec);
-        DeviceStats stats = stream(sim, input, output, spec);
-        out.println(stats.describe());
+        Streamed streamed = stream(sim, input, output, spec);
+        out.println(streamed.stats().describe());
         out.println();
-        out.println("Listen to the input and the result (aligned: the " + (IO_FRAMES + stats.latencyFrames())
+        out.println("Listen to the input and the result (aligned: the " + streamed.roundTrip()
                 + "-frame round trip is taken out):");
         out.println("  " + input.toAbsolutePath().normalize());
         out.println("  " + output.toAbsolutePath().normalize());
@@ -138,11 +138,16 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** What a real-time demo run gives: the device's stats and the round trip taken out. */
+    private record Streamed(DeviceStats stats, int roundTrip) {
+    }
+
     /**
      * Runs the device and the simulator; writes {@code output} from the recording shifted by the
-     * round trip (one IO buffer plus the chain latency) so that it lines up with the input.
+     * round trip (the simulator's read latency L of abi.h section 6, which it reports, plus the
+     * chain latency) so that it lines up with the input.
      */
-    private DeviceStats stream(Path sim, Path input, Path output, ChainSpec spec) throws IOException, InterruptedException {
+    private Streamed stream(Path sim, Path input, Path output, ChainSpec spec) throws IOException, InterruptedException {
         Path work = Files.createTempDirectory(output.getParent(), ".demo-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         try {
@@ -161,6 +166,7 @@ final class DemoCommand implements Callable<Integer> {
             Path recording = work.resolve("record.wav");
             DeviceStats stats;
             int latency;
+            int roundTrip;
             try (DeviceRuntime device = new DeviceRuntime(settings, catalog, work.resolve("regions"), 300,
                     line -> err.println("vocana demo: device: " + line))) {
                 latency = device.latencyFrames();
@@ -187,9 +193,14 @@ final class DemoCommand implements Callable<Integer> {
                     throw new IOException("the device simulator failed (exit " + p.exitValue() + "): " + report);
                 }
                 stats = device.stats();
+                Long readLatency = report.get("read_latency_frames");
+                if (readLatency == null || readLatency <= 0) {
+                    throw new IOException("the device simulator did not report its read latency: " + report);
+                }
+                roundTrip = (int) (readLatency + latency);
             }
-            writeAligned(recording, output, IO_FRAMES + latency, frames);
-            return stats;
+            writeAligned(recording, output, roundTrip, frames);
+            return new Streamed(stats, roundTrip);
         } finally {
             try (Stream<Path> files = Files.walk(work)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -71,12 +71,13 @@ class CCoreCrossCheckTest {
                 memcpy(name, info.name, sizeof info.name);
                 return rc;
             }
-            vocana_device *vt_device_new(const char *id, uint32_t channels, uint32_t max_io) {
+            vocana_device *vt_device_new(const char *id, uint32_t channels, uint32_t max_io, uint32_t clock) {
                 vocana_device_config cfg;
                 memset(&cfg, 0, sizeof cfg);
                 strncpy(cfg.device_id, id, sizeof cfg.device_id - 1);
                 cfg.channels = channels;
                 cfg.max_io_frames = max_io;
+                cfg.clock = clock;
                 vocana_device *d = malloc(sizeof *d);
                 if (d && vocana_device_init(d, &cfg) != VOCANA_OK) { free(d); d = NULL; }
                 return d;
@@ -85,6 +86,7 @@ class CCoreCrossCheckTest {
             void vt_stats(const vocana_device *d, uint64_t *o) {
                 vocana_device_stats st;
                 vocana_device_get_stats(d, &st);
+                _Static_assert(sizeof st <= 16 * sizeof(uint64_t), "vocana_device_stats fits the test's buffer");
                 memcpy(o, &st, sizeof st);
             }
             """;
@@ -98,6 +100,9 @@ class CCoreCrossCheckTest {
     static MethodHandle serviceShm;
     static MethodHandle deviceWrite;
     static MethodHandle deviceRead;
+    static MethodHandle deviceWriteAt;
+    static MethodHandle deviceReadAt;
+    static MethodHandle deviceReadLatency;
     static MethodHandle deviceState;
     static MethodHandle deviceLastError;
     static MethodHandle stats;
@@ -140,7 +145,8 @@ class CCoreCrossCheckTest {
         capacityFor = linker.downcallHandle(l.findOrThrow("vt_capacity_for"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         validate = linker.downcallHandle(l.findOrThrow("vt_validate"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS));
-        deviceNew = linker.downcallHandle(l.findOrThrow("vt_device_new"), FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+        deviceNew = linker.downcallHandle(l.findOrThrow("vt_device_new"),
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
         deviceFree = linker.downcallHandle(l.findOrThrow("vt_device_free"), FunctionDescriptor.ofVoid(ADDRESS));
         service = linker.downcallHandle(l.findOrThrow("vocana_device_service"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG));
@@ -150,6 +156,12 @@ class CCoreCrossCheckTest {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         deviceRead = linker.downcallHandle(l.findOrThrow("vocana_device_read"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        deviceWriteAt = linker.downcallHandle(l.findOrThrow("vocana_device_write_at"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG));
+        deviceReadAt = linker.downcallHandle(l.findOrThrow("vocana_device_read_at"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG));
+        deviceReadLatency = linker.downcallHandle(l.findOrThrow("vocana_device_read_latency"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
         deviceState = linker.downcallHandle(l.findOrThrow("vocana_device_state"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
         deviceLastError = linker.downcallHandle(l.findOrThrow("vocana_device_last_error"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
         stats = linker.downcallHandle(l.findOrThrow("vt_stats"), FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
@@ -258,7 +270,7 @@ class CCoreCrossCheckTest {
     }
 
     static void mutate(MemorySegment m, SplittableRandom rnd) {
-        long[] intFields = {OFF_ABI_VERSION, OFF_HEADER_SIZE, OFF_SAMPLE_RATE, OFF_CHANNELS, OFF_CAPACITY,
+        long[] intFields = {OFF_ABI_MAJOR, OFF_HEADER_SIZE, OFF_SAMPLE_RATE, OFF_CHANNELS, OFF_CAPACITY,
                 OFF_RESERVED0, OFF_HOST_FLAGS, OFF_DEVICE_FLAGS};
         long[] longFields = {OFF_MAGIC, OFF_REGION_SIZE, OFF_GENERATION, OFF_HEARTBEAT, TO_HOST + RING_OFF_WRITE_POS,
                 TO_HOST + RING_OFF_READ_POS, FROM_HOST + RING_OFF_WRITE_POS, FROM_HOST + RING_OFF_READ_POS,
@@ -326,10 +338,10 @@ class CCoreCrossCheckTest {
         int ch = 2;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment dirC = a.allocateFrom(dir.toString());
-            MemorySegment dev = (MemorySegment) deviceNew.invokeExact(a.allocateFrom("mic0"), ch, 512);
+            MemorySegment dev = (MemorySegment) deviceNew.invokeExact(a.allocateFrom("mic0"), ch, 512, CLOCK_NONE);
             assertTrue(dev.address() != 0);
             MemorySegment cbuf = a.allocate(JAVA_FLOAT, 4096L * ch);
-            MemorySegment st = a.allocate(JAVA_LONG, 11);
+            MemorySegment st = a.allocate(JAVA_LONG, 16); // vocana_device_stats, 14 words
             try {
                 long now = 1_000 * MS;
                 // no folder yet
@@ -432,7 +444,7 @@ class CCoreCrossCheckTest {
         int ch = 2;
         int uid = (int) RegionDirectory.currentUid();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment dev = (MemorySegment) deviceNew.invokeExact(a.allocateFrom(id), ch, 512);
+            MemorySegment dev = (MemorySegment) deviceNew.invokeExact(a.allocateFrom(id), ch, 512, CLOCK_NONE);
             MemorySegment cbuf = a.allocate(JAVA_FLOAT, 4096L * ch);
             DeviceRegion r = null;
             DeviceRegion r2 = null;
@@ -480,6 +492,80 @@ class CCoreCrossCheckTest {
         }
     }
 
+    /**
+     * The timing model of abi.h section 6 across the real Java host code: the C device side stamps
+     * what it plays ({@code vocana_device_write_at}), {@link ToHostReader} and
+     * {@link FromHostWriter#writeAt} carry the stamp as the engine does, and the C timed read gives
+     * back every frame exactly L = burst + block + margin later. A host that falls behind for a
+     * while costs frames the C core counts as late, and the offset is exactly L again right after;
+     * the counter the host shows ({@link FromHostWriter#deviceLateFrames}) is the C core's.
+     */
+    @Test
+    void theTimingModelHoldsAcrossTheJavaHost() throws Throwable {
+        Path dir = tmp.resolve("vocana");
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        try (Arena a = Arena.ofConfined();
+                DeviceRegion r = DeviceRegion.create(dir, "tm", "Timing", 48000, 1, 128, 77)) {
+            MemorySegment dev = (MemorySegment) deviceNew.invokeExact(a.allocateFrom("tm"), 1, 128, CLOCK_MONOTONIC);
+            MemorySegment dirC = a.allocateFrom(dir.toString());
+            int uid = (int) RegionDirectory.currentUid();
+            MemorySegment cbuf = a.allocate(JAVA_FLOAT, 4096);
+            MemorySegment st = a.allocate(JAVA_LONG, 16);
+            try {
+                long now = 1_000 * MS;
+                assertEquals(0, (int) service.invokeExact(dev, dirC, uid, now));
+                r.heartbeat();
+                now += 10 * MS;
+                assertEquals(0, (int) service.invokeExact(dev, dirC, uid, now));
+                assertEquals(ACTIVE, state(dev));
+                ToHostReader in = r.toHostReader();
+                FromHostWriter out = r.fromHostWriter();
+                float[][] planar = new float[1][128];
+                long t0 = 48_000L * 7200; // two hours of uptime, in frames
+                int latency = 128 + 128 + 240; // burst (max IO) + the host's block + 5 ms
+                long exact = 0, wrong = 0, wrongAfter = 0;
+                for (int k = 0; k < 2000; k++) {
+                    long t = t0 + 128L * k;
+                    for (int f = 0; f < 128; f++) {
+                        cbuf.setAtIndex(JAVA_FLOAT, f, 1 + 128 * k + f); // value = 1 + frame time - t0
+                    }
+                    assertEquals(128, (int) deviceWriteAt.invokeExact(dev, cbuf, 128, t));
+                    boolean hostLate = k >= 1000 && k < 1040; // the host stalls for 107 ms...
+                    while (!hostLate && in.available() >= 128) { // ...then catches up at once
+                        assertEquals(128, in.read(planar, 128));
+                        out.writeAt(planar, 128, in.lastClock(), in.lastTime());
+                    }
+                    int got = (int) deviceReadAt.invokeExact(dev, cbuf, 128, t);
+                    assertEquals(latency, (int) deviceReadLatency.invokeExact(dev));
+                    for (int f = 0; f < 128; f++) {
+                        long want = 1 + 128L * k + f - latency;
+                        float v = cbuf.getAtIndex(JAVA_FLOAT, f);
+                        if (want > 0 && v == want) {
+                            exact++;
+                        } else if (want > 0) {
+                            wrong++;
+                            if (k >= 1040 + 1) { // one read after the host is back
+                                wrongAfter++;
+                            }
+                        }
+                    }
+                    assertTrue(got <= 128);
+                }
+                assertEquals(0, wrongAfter, "frames not exactly L late once the host is back");
+                assertTrue(wrong > 0 && wrong <= 40 * 128 + 128, "the stall cost its frames, no more: " + wrong);
+                assertTrue(exact >= 2000L * 128 - wrong - latency, "exact " + exact);
+                vtStats(dev, st);
+                long cLate = st.getAtIndex(JAVA_LONG, 10);
+                assertTrue(cLate > 0, "the late frames were counted");
+                assertEquals(out.deviceLateFrames(), cLate, "the host shows the C core's count");
+                assertEquals(latency, out.deviceReadLatency(), "the reader publishes L");
+            } finally {
+                deviceFree.invokeExact(dev);
+            }
+        }
+    }
+
     static int lastErrorQuiet(MemorySegment dev) {
         try {
             return lastError(dev);
@@ -498,13 +584,6 @@ class CCoreCrossCheckTest {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[][] planar = new float[ch][4096];
         long sent = 0, got = 0, hostSent = 0, devGot = 0;
-        long late = 0; // frames the device played as silence and will drop when they arrive
-        boolean primed = false;
-        // surplus: what every read of a quarter second (of frames read) left in the ring, beyond
-        // the swing of that slack in the window, is dropped
-        long slackMin = Long.MAX_VALUE;
-        long slackMax = 0;
-        long window = 0;
         int cap = in.capacityFrames();
         for (int iter = 0; iter < 2000; iter++) {
             int n = rnd.nextInt(0, 1024);
@@ -534,15 +613,9 @@ class CCoreCrossCheckTest {
             }
             hostSent += out.write(planar, n);
             m = rnd.nextInt(0, 1024);
-            long skip = Math.min(late, hostSent - devGot);
-            devGot += skip;
-            late -= skip;
+            // the untimed read is a FIFO (the timed reads of abi.h section 6: timedExchange)
             k = (int) deviceRead.invokeExact(dev, cbuf, m);
-            assertEquals(Math.min(m, hostSent - devGot), k, "frames the device reads after dropping late ones");
-            primed |= k > 0;
-            if (k < m && primed) {
-                late = Math.min(cap, late + m - k);
-            }
+            assertEquals(Math.min(m, hostSent - devGot), k, "frames the device reads");
             for (int f = 0; f < k; f++) {
                 for (int c = 0; c < ch; c++) {
                     float v = cbuf.getAtIndex(JAVA_FLOAT, (long) f * ch + c);
@@ -552,18 +625,6 @@ class CCoreCrossCheckTest {
                 }
             }
             devGot += k;
-            if (m > 0) {
-                long left = k < m ? 0 : hostSent - devGot;
-                slackMin = Math.min(slackMin, left);
-                slackMax = Math.max(slackMax, left);
-                window += m;
-                if (window >= 48_000 / 4) {
-                    devGot += Math.max(0, slackMin - (slackMax - slackMin));
-                    slackMin = Long.MAX_VALUE;
-                    slackMax = 0;
-                    window = 0;
-                }
-            }
         }
         assertTrue(got > 100_000 && devGot > 100_000, got + " " + devGot);
         assertEquals(0, in.faults() + out.faults() + in.deviceFaults() + out.deviceFaults());

@@ -73,7 +73,7 @@ class DeviceRegionTest {
             assertTrue(Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS));
             assertEquals(0600, mode(f));
             assertEquals(RegionDirectory.currentUid(), owner(f));
-            assertEquals(regionSize(8192, 2), Files.size(f));
+            assertEquals(regionSize(32768, 2), Files.size(f));
             try (Stream<Path> s = Files.list(dir())) {
                 assertEquals(List.of(f), s.toList(), "no temporary file left behind");
             }
@@ -217,13 +217,14 @@ class DeviceRegionTest {
         try (DeviceRegion r = mic(); DeviceSide dev = DeviceSide.attach(r.file())) {
             MemorySegment m = dev.segment();
             assertEquals(MAGIC, m.get(ValueLayout.JAVA_LONG, OFF_MAGIC));
-            assertEquals(ABI_VERSION, m.get(ValueLayout.JAVA_INT, OFF_ABI_VERSION));
+            assertEquals(ABI_MAJOR, m.get(ValueLayout.JAVA_SHORT, OFF_ABI_MAJOR));
+            assertEquals(ABI_MINOR, m.get(ValueLayout.JAVA_SHORT, OFF_ABI_MINOR));
             assertEquals(HEADER_SIZE, m.get(ValueLayout.JAVA_INT, OFF_HEADER_SIZE));
-            assertEquals(1024 + 2L * 8192 * 2 * 4, m.get(ValueLayout.JAVA_LONG, OFF_REGION_SIZE));
+            assertEquals(1024 + 2L * 32768 * 2 * 4, m.get(ValueLayout.JAVA_LONG, OFF_REGION_SIZE));
             assertEquals(GEN, m.get(ValueLayout.JAVA_LONG, OFF_GENERATION));
             assertEquals(48000, m.get(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE));
             assertEquals(2, m.get(ValueLayout.JAVA_INT, OFF_CHANNELS));
-            assertEquals(8192, m.get(ValueLayout.JAVA_INT, OFF_CAPACITY));
+            assertEquals(32768, m.get(ValueLayout.JAVA_INT, OFF_CAPACITY));
             assertEquals(0, m.get(ValueLayout.JAVA_INT, OFF_RESERVED0));
             byte[] id = new byte[DEVICE_ID_SIZE];
             System.arraycopy("mic0".getBytes(StandardCharsets.US_ASCII), 0, id, 0, 4);
@@ -244,9 +245,9 @@ class DeviceRegionTest {
                 assertEquals(0, m.get(ValueLayout.JAVA_BYTE, off));
             }
             RegionInfo info = dev.info();
-            assertEquals(new RegionInfo(r.regionSize(), GEN, 8192L * 2 * 4, 48000, 2, 8192, HOST_RUNNING, "mic0",
+            assertEquals(new RegionInfo(r.regionSize(), GEN, 32768L * 2 * 4, 48000, 2, 32768, HOST_RUNNING, "mic0",
                     "Vocana Mic"), info);
-            assertEquals(8192, r.capacityFrames());
+            assertEquals(32768, r.capacityFrames());
             assertEquals(512, r.maxIoFrames());
         }
     }
@@ -260,15 +261,16 @@ class DeviceRegionTest {
             switch (step) {
                 case CREATED -> {
                     assertEquals(0, magic);
-                    assertEquals(0, m.get(ValueLayout.JAVA_INT, OFF_ABI_VERSION), "a fresh file reads as zeros");
+                    assertEquals(0, m.get(ValueLayout.JAVA_INT, OFF_ABI_MAJOR), "a fresh file reads as zeros");
                     assertTrue(path.getFileName().toString().startsWith(".mic0."), path.toString());
                     assertEquals(0600, modeUnchecked(path));
                     assertFalse(Files.exists(target));
                 }
                 case FORMATTED -> {
                     assertEquals(0, magic, "magic still 0 while the other fields are written");
-                    assertEquals(ABI_VERSION, m.get(ValueLayout.JAVA_INT, OFF_ABI_VERSION));
-                    assertEquals(8192, m.get(ValueLayout.JAVA_INT, OFF_CAPACITY));
+                    assertEquals(ABI_MAJOR, m.get(ValueLayout.JAVA_SHORT, OFF_ABI_MAJOR));
+            assertEquals(ABI_MINOR, m.get(ValueLayout.JAVA_SHORT, OFF_ABI_MINOR));
+                    assertEquals(32768, m.get(ValueLayout.JAVA_INT, OFF_CAPACITY));
                     assertEquals(48000, m.get(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE));
                     // generation and RUNNING follow, right before magic (the order of vocana_region_format)
                     assertEquals(0, m.get(ValueLayout.JAVA_LONG, OFF_GENERATION));
@@ -405,7 +407,7 @@ class DeviceRegionTest {
     void oneReaderAndOneWriterPerRegion() throws Exception {
         try (DeviceRegion r = mic()) {
             assertEquals(2, r.toHostReader().channels());
-            assertEquals(8192, r.fromHostWriter().capacityFrames());
+            assertEquals(32768, r.fromHostWriter().capacityFrames());
             assertThrows(IllegalStateException.class, r::toHostReader);
             assertThrows(IllegalStateException.class, r::fromHostWriter);
         }
@@ -424,11 +426,25 @@ class DeviceRegionTest {
         }
     }
 
+    /** As {@link #openAfter}, for a poke that must be accepted: null if open succeeds. */
+    RegionError openAfterOrNull(java.util.function.Consumer<MemorySegment> poke) throws Exception {
+        try (DeviceRegion r = mic()) {
+            poke.accept(r.segment());
+            try (DeviceRegion again = DeviceRegion.open(dir(), "mic0", GEN + 7, 0, null)) {
+                return null;
+            } catch (RegionException e) {
+                return e.error();
+            }
+        }
+    }
+
     @Test
     void openValidatesEveryHeaderFieldAndRefusesWithTheSpecificError() throws Exception {
         assertEquals(RegionError.NOT_READY, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_MAGIC, 0)).error());
         assertEquals(RegionError.BAD_MAGIC, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_MAGIC, 42)).error());
-        assertEquals(RegionError.VERSION, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_ABI_VERSION, 2)).error());
+        assertEquals(RegionError.VERSION, openAfter(m -> m.set(ValueLayout.JAVA_SHORT, OFF_ABI_MAJOR, (short) 2)).error());
+        // abi.h section 0: another minor of major 1 is accepted (the host needs only 1.0's fields)
+        assertEquals(null, openAfterOrNull(m -> m.set(ValueLayout.JAVA_SHORT, OFF_ABI_MINOR, (short) 9)));
         assertEquals(RegionError.HEADER_SIZE, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HEADER_SIZE, 512)).error());
         assertEquals(RegionError.REGION_SIZE, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_REGION_SIZE, 4096)).error());
         assertEquals(RegionError.RATE, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE, 384001)).error());
@@ -445,7 +461,7 @@ class DeviceRegionTest {
         assertEquals(RegionError.FLAGS, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 5)).error());
         assertEquals(RegionError.HOST_STOPPED, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 3)).error());
         assertEquals(RegionError.HOST_STOPPED, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 0)).error());
-        assertEquals(RegionError.POSITIONS, openAfter(m -> m.set(ValueLayout.JAVA_LONG, TO_HOST, 8193)).error());
+        assertEquals(RegionError.POSITIONS, openAfter(m -> m.set(ValueLayout.JAVA_LONG, TO_HOST, 32769)).error());
         assertEquals(RegionError.POSITIONS, openAfter(m -> m.set(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_READ_POS, 1)).error());
         assertEquals(RegionError.ID_MISMATCH, openAfter(m -> m.set(ValueLayout.JAVA_BYTE, OFF_DEVICE_ID, (byte) 'n')).error());
         assertEquals(RegionError.GENERATION_REUSED, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_GENERATION, GEN + 7)).error());
@@ -519,7 +535,7 @@ class DeviceRegionTest {
                 assertEquals(0, dev.heartbeat());
                 assertEquals(48000, r.sampleRate());
                 assertEquals(2, r.channels());
-                assertEquals(8192, r.capacityFrames());
+                assertEquals(32768, r.capacityFrames());
                 assertEquals("Vocana Mic", r.name());
                 assertEquals(0, r.maxIoFrames());
                 // the rings are empty and continue at the device's position

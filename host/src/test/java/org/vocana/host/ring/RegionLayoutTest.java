@@ -104,7 +104,17 @@ class RegionLayoutTest {
     void theNamedOffsetsAreTheLayoutsOffsets() {
         Map<String, long[]> j = javaFields();
         assertEquals(j.get("magic")[0], RegionLayout.OFF_MAGIC);
-        assertEquals(j.get("abi_version")[0], RegionLayout.OFF_ABI_VERSION);
+        assertEquals(j.get("abi_major")[0], RegionLayout.OFF_ABI_MAJOR);
+        assertEquals(j.get("abi_minor")[0], RegionLayout.OFF_ABI_MINOR);
+        assertEquals(j.get("block_frames")[0], RegionLayout.OFF_BLOCK_FRAMES);
+        assertEquals(j.get("margin_frames")[0], RegionLayout.OFF_MARGIN_FRAMES);
+        assertEquals(j.get("from_host.time_base")[0], RegionLayout.FROM_HOST + RegionLayout.RING_OFF_TIME_BASE);
+        assertEquals(j.get("from_host.clock")[0], RegionLayout.FROM_HOST + RegionLayout.RING_OFF_CLOCK);
+        assertEquals(j.get("to_host.burst_frames")[0], RegionLayout.TO_HOST + RegionLayout.RING_OFF_BURST_FRAMES);
+        assertEquals(j.get("to_host.wake_seq")[0], RegionLayout.TO_HOST + RegionLayout.RING_OFF_WAKE_SEQ);
+        assertEquals(j.get("from_host.late_frames")[0], RegionLayout.FROM_HOST + RegionLayout.RING_OFF_LATE_FRAMES);
+        assertEquals(j.get("from_host.read_latency_frames")[0], RegionLayout.FROM_HOST + RegionLayout.RING_OFF_READ_LATENCY);
+        assertEquals(j.get("to_host.waiting")[0], RegionLayout.TO_HOST + RegionLayout.RING_OFF_WAITING);
         assertEquals(j.get("header_size")[0], RegionLayout.OFF_HEADER_SIZE);
         assertEquals(j.get("region_size")[0], RegionLayout.OFF_REGION_SIZE);
         assertEquals(j.get("generation")[0], RegionLayout.OFF_GENERATION);
@@ -136,7 +146,12 @@ class RegionLayoutTest {
     static Map<String, String> javaConstants() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("MAGIC", String.format("0x%016X", RegionLayout.MAGIC));
-        m.put("ABI_VERSION", "" + RegionLayout.ABI_VERSION);
+        m.put("ABI_MAJOR", "" + RegionLayout.ABI_MAJOR);
+        m.put("ABI_MINOR", "" + RegionLayout.ABI_MINOR);
+        m.put("CLOCK_NONE", "" + RegionLayout.CLOCK_NONE);
+        m.put("CLOCK_MONOTONIC", "" + RegionLayout.CLOCK_MONOTONIC);
+        m.put("CLOCK_PRIVATE", "" + Integer.toUnsignedString(RegionLayout.CLOCK_PRIVATE));
+        m.put("MARGIN_MS", "" + RegionLayout.MARGIN_MS);
         m.put("HEADER_SIZE", "" + RegionLayout.HEADER_SIZE);
         m.put("LINE", "" + RegionLayout.LINE);
         m.put("REGION_ALIGN", "" + RegionLayout.REGION_ALIGN);
@@ -198,12 +213,12 @@ class RegionLayoutTest {
     @Test
     void capacityFollowsTheRuleOfAbiH() {
         // the examples of abi.h
-        assertEquals(8192, RegionLayout.capacityFor(48000, 512));
-        assertEquals(32768, RegionLayout.capacityFor(48000, 4096));
-        assertEquals(65536, RegionLayout.capacityFor(192000, 4096));
-        assertEquals(131072, RegionLayout.capacityFor(384000, 16384));
-        assertEquals(1024, RegionLayout.capacityFor(8000, 1)); // 4 + 800
-        assertEquals(2048, RegionLayout.capacityFor(11025, 128)); // 512 + 1103 (rounded up) = 1615
+        assertEquals(32768, RegionLayout.capacityFor(48000, 512));
+        assertEquals(65536, RegionLayout.capacityFor(48000, 4096));
+        assertEquals(131072, RegionLayout.capacityFor(192000, 4096));
+        assertEquals(262144, RegionLayout.capacityFor(384000, 16384));
+        assertEquals(4096, RegionLayout.capacityFor(8000, 1)); // 4 + 4000
+        assertEquals(8192, RegionLayout.capacityFor(11025, 128)); // 512 + 5513 (rounded up) = 6025
         // out of range: 0, like the C function
         assertEquals(0, RegionLayout.capacityFor(7999, 512));
         assertEquals(0, RegionLayout.capacityFor(384001, 512));
@@ -212,7 +227,7 @@ class RegionLayoutTest {
         for (int rate = RegionLayout.RATE_MIN; rate <= RegionLayout.RATE_MAX; rate += 997) {
             for (int io = 1; io <= RegionLayout.IO_FRAMES_MAX; io = io * 3 + 1) {
                 int cap = RegionLayout.capacityFor(rate, io);
-                long need = 4L * io + (rate * 100L + 999) / 1000;
+                long need = 4L * io + (rate * 500L + 999) / 1000;
                 assertEquals(1, Integer.bitCount(cap), rate + "/" + io);
                 assertTrue(cap >= need && (cap == 256 || cap / 2 < need), rate + "/" + io + " -> " + cap);
             }

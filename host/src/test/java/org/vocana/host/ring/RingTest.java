@@ -29,7 +29,7 @@ class RingTest {
     @TempDir
     Path tmp;
 
-    /** A region with 1024-frame rings (8 kHz, 1-frame IO: 4 + 800 frames, rounded up). */
+    /** A region with 4096-frame rings (8 kHz, 1-frame IO: 4 + 4000 frames, rounded up). */
     DeviceRegion region(int channels, long start) throws RegionException {
         return DeviceRegion.create(tmp.resolve("vocana"), "dev", "Test", 8000, channels, 1, 0x5eed, start, null);
     }
@@ -48,7 +48,7 @@ class RingTest {
     void everySampleArrivesInOrderBothWays(int channels, long start) throws Exception {
         try (DeviceRegion r = region(channels, start); DeviceSide dev = DeviceSide.attach(r.file())) {
             int cap = r.capacityFrames();
-            assertEquals(1024, cap);
+            assertEquals(4096, cap);
             assertEquals(start, dev.writePosition());
             ToHostReader in = r.toHostReader();
             FromHostWriter out = r.fromHostWriter();
@@ -124,18 +124,18 @@ class RingTest {
     void aFullRingDropsTheNewestFramesAndCountsOneOverrun() throws Exception {
         try (DeviceRegion r = region(2, -3); DeviceSide dev = DeviceSide.attach(r.file())) {
             FromHostWriter out = r.fromHostWriter();
-            float[][] planar = new float[2][1100];
-            for (int f = 0; f < 1100; f++) {
+            float[][] planar = new float[2][4200];
+            for (int f = 0; f < 4200; f++) {
                 planar[0][f] = f + 1;
                 planar[1][f] = -(f + 1);
             }
-            assertEquals(1000, out.write(planar, 1000));
+            assertEquals(4072, out.write(planar, 4072));
             assertEquals(0, out.overruns());
             // 24 frames fit; the 76 newest of the next 100 are dropped
             float[][] next = new float[2][100];
             for (int f = 0; f < 100; f++) {
-                next[0][f] = 1001 + f;
-                next[1][f] = -(1001 + f);
+                next[0][f] = 4073 + f;
+                next[1][f] = -(4073 + f);
             }
             assertEquals(24, out.write(next, 100));
             assertEquals(1, out.overruns());
@@ -147,16 +147,16 @@ class RingTest {
             MemorySegment m = dev.segment();
             assertEquals(2, m.get(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_OVERRUNS), "published for the device");
             assertEquals(86, m.get(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_OVERRUN_FRAMES));
-            // the device reads the 1024 oldest frames intact
-            float[] inter = new float[2 * 1024];
-            assertEquals(1024, dev.read(inter, 1024));
-            for (int f = 0; f < 1024; f++) {
+            // the device reads the 4096 oldest frames intact
+            float[] inter = new float[2 * 4096];
+            assertEquals(4096, dev.read(inter, 4096));
+            for (int f = 0; f < 4096; f++) {
                 assertEquals(f + 1, inter[2 * f]);
                 assertEquals(-(f + 1), inter[2 * f + 1]);
             }
             assertEquals(0, out.faults());
             // silence writes follow the same policy
-            assertEquals(1024, out.writeSilence(1030));
+            assertEquals(4096, out.writeSilence(4102));
             assertEquals(3, out.overruns());
             assertEquals(92, out.overrunFrames());
         }
@@ -214,13 +214,13 @@ class RingTest {
             ToHostReader in = r.toHostReader();
             FromHostWriter out = r.fromHostWriter();
             MemorySegment m = dev.segment();
-            float[][] planar = new float[2][1024];
+            float[][] planar = new float[2][4096];
             // write_pos more than a capacity ahead of the host's read position
-            m.set(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_WRITE_POS, 1025);
+            m.set(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_WRITE_POS, 4097);
             assertEquals(0, in.read(planar, 64));
             assertEquals(1, in.faults());
-            assertEquals(1025, in.position(), "resynchronised to the peer");
-            assertEquals(1025, m.get(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_READ_POS));
+            assertEquals(4097, in.position(), "resynchronised to the peer");
+            assertEquals(4097, m.get(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_READ_POS));
             assertEquals(1, m.get(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_CONSUMER_FAULTS));
             assertEquals(1, in.underruns(), "and the block is silence, counted as an underrun");
             // write_pos "behind" the reader
@@ -229,18 +229,18 @@ class RingTest {
             assertEquals(2, in.faults());
             assertEquals(1000, in.position());
             // exactly a capacity ahead is plausible (a full ring): no fault, whatever the data is
-            m.set(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_WRITE_POS, 1000 + 1024);
-            assertEquals(1024, in.read(planar, 1024));
+            m.set(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_WRITE_POS, 1000 + 4096);
+            assertEquals(4096, in.read(planar, 4096));
             assertEquals(2, in.faults());
 
             // read_pos ahead of the host's write position
             m.set(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_READ_POS, 5);
-            assertEquals(1024, out.space());
+            assertEquals(4096, out.space());
             assertEquals(1, out.faults());
             assertEquals(5, out.position());
             assertEquals(5, m.get(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_WRITE_POS));
             // read_pos more than a capacity behind
-            assertEquals(1024, out.write(planar, 1024));
+            assertEquals(4096, out.write(planar, 4096));
             m.set(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_READ_POS, 4);
             assertEquals(100, out.write(planar, 100));
             assertEquals(2, out.faults());
@@ -396,7 +396,7 @@ class RingTest {
 
     @Test
     void longCallsAreCopiedInRunsAcrossTheWrap() throws Exception {
-        // 32 channels: the scratch holds 256 frames, the ring 1024; a 1000-frame call needs several runs
+        // 32 channels: the scratch holds 256 frames, the ring 4096; a 1000-frame call needs several runs
         try (DeviceRegion r = region(32, 900); DeviceSide dev = DeviceSide.attach(r.file())) {
             ToHostReader in = r.toHostReader();
             FromHostWriter out = r.fromHostWriter();
