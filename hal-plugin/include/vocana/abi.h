@@ -212,7 +212,11 @@
  * The producer stores time_base, clock and burst_frames (relaxed) BEFORE
  * the write_pos that publishes frames stamped with them (release); a frame
  * after a gap in the producer's timeline (it dropped or skipped time) just
- * comes with a new time_base.
+ * comes with a new time_base.  Stamps must be exact: a continuous stream
+ * keeps time_base unchanged from write to write, so derive each write's
+ * time from a frame counter (start + frames so far), never from a clock
+ * reading per write; a time_base that moves by one frame makes the reader
+ * drop or repeat-as-silence one frame (a click).
  *
  * Who stamps what:
  *   "to host":   the device side, with the device time of each frame

@@ -356,9 +356,12 @@ static int wait_for_host(sim *s)
                 cfg.channels = info.channels;
                 cfg.max_io_frames = s->io;
                 cfg.retry_interval_ns = RETRY_NS;
-                /* real time: frames carry CLOCK_MONOTONIC time (abi.h section 6); fast mode:
-                 * no clock paces the streams, so the rings are plain FIFOs */
-                cfg.clock = s->o.fast ? VOCANA_CLOCK_NONE : VOCANA_CLOCK_MONOTONIC;
+                /* real time: frames carry the simulator's own sample clock (abi.h section 6: a
+                 * private clock, as it serves both directions itself), the count of frames its
+                 * cycles moved, continuous even across a late cycle's new schedule; fast mode: no
+                 * clock paces the streams, so the rings are plain FIFOs */
+                cfg.clock = s->o.fast ? VOCANA_CLOCK_NONE
+                                      : VOCANA_CLOCK_PRIVATE | ((uint32_t)getpid() & 0x7FFFFFFFu);
                 cfg.burst_frames = s->io;
                 rc = vocana_device_init(&s->dev, &cfg);
                 if (rc != VOCANA_OK) { /* cannot happen after validation */
@@ -733,8 +736,10 @@ static void run_realtime(sim *s)
             sched = 0;
         }
         uint32_t n = next_write_frames(s);
-        /* the cycle moves the frames of [deadline - n, deadline): recorded and played just now */
-        uint64_t t = vocana_frames_of_ns(deadline, s->rate) - n;
+        /* device time: the frames moved so far (w_pos == r_pos between cycles), exact and
+         * continuous; a clock reading per cycle would round to +-1 frame, and a late cycle's new
+         * schedule would make the timeline jump under frames still queued */
+        uint64_t t = s->w_pos;
         write_half(s, n, t);
         read_half(s, n, t);
         s->cycles++;

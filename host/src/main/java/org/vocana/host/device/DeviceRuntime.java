@@ -324,6 +324,7 @@ public final class DeviceRuntime implements AutoCloseable {
                 }
             }
             player.collectRetired();
+            reportLoss();
             int latency = player.latencyFrames();
             if (latency != region.publishedLatency()) {
                 region.publishLatency(latency);
@@ -335,6 +336,52 @@ public final class DeviceRuntime implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             events.accept("housekeeping failed: " + e);
+        }
+    }
+
+    // ---- loss reports (abi.h section 6): one line per episode, once it is over -------------------
+    private long lossOverrun = -1, lossUnderrun, lossLate; // counters as last seen; -1: not yet
+    private long episodeOverrun, episodeUnderrun, episodeLate, episodeStart;
+    private long quietSince;
+
+    /**
+     * Audio the device side lost (frames it dropped on a full "to host" ring, frames that came too
+     * late for the reader and were replaced by silence) is counted in shared memory; this turns each
+     * episode into one line, printed once nothing more was lost for 100 ms: what, how much, and that
+     * the stream runs at its latency again (the timing model re-anchors every read, so it does).
+     * Counters are untrusted: a value going backwards (a device side re-attached) restarts the count.
+     */
+    private void reportLoss() {
+        long o = engine.reader().deviceOverrunFrames();
+        long u = engine.writer().deviceUnderrunFrames();
+        long l = engine.writer().deviceLateFrames();
+        long now = System.nanoTime();
+        if (lossOverrun < 0 || o < lossOverrun || u < lossUnderrun || l < lossLate) {
+            lossOverrun = o;
+            lossUnderrun = u;
+            lossLate = l;
+            return;
+        }
+        long dO = o - lossOverrun, dU = u - lossUnderrun, dL = l - lossLate;
+        lossOverrun = o;
+        lossUnderrun = u;
+        lossLate = l;
+        if (dO + dU + dL > 0) {
+            if (episodeOverrun + episodeUnderrun + episodeLate == 0) {
+                episodeStart = now;
+            }
+            episodeOverrun += dO;
+            episodeUnderrun += dU;
+            episodeLate += dL;
+            quietSince = now;
+        } else if (episodeOverrun + episodeUnderrun + episodeLate > 0 && now - quietSince >= 100_000_000L) {
+            double rate = region.sampleRate();
+            events.accept(String.format(java.util.Locale.ROOT,
+                    "audio lost for %.0f ms: %d frames (%.1f ms) of silence where the host was late, %d late frames"
+                            + " skipped, %d frames the device dropped on a full ring; streaming again at the same latency",
+                    (quietSince - episodeStart) / 1e6 + HOUSEKEEPING_MILLIS, episodeUnderrun, episodeUnderrun * 1000 / rate,
+                    episodeLate, episodeOverrun));
+            episodeOverrun = episodeUnderrun = episodeLate = 0;
         }
     }
 
@@ -418,7 +465,9 @@ public final class DeviceRuntime implements AutoCloseable {
                     engine.deadlineMisses(), engine.overloads(), engine.shedding(),
                     engine.reader().deviceOverruns(), engine.reader().underruns(),
                     engine.writer().overruns(), engine.writer().deviceUnderruns(),
-                    live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects);
+                    live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects,
+                    engine.reader().deviceOverrunFrames(), engine.writer().deviceUnderrunFrames(),
+                    engine.writer().deviceLateFrames(), engine.writer().deviceReadLatency());
         });
     }
 

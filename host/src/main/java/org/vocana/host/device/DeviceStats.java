@@ -27,7 +27,8 @@ import org.vocana.host.engine.TimeSummary;
 public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary blockTime, long deadlineMisses,
                           long overloads, boolean shedding, long toHostOverruns, long toHostUnderruns,
                           long fromHostOverruns, long fromHostUnderruns, int latencyFrames, long faults, long stalls,
-                          List<EffectStats> effects) {
+                          List<EffectStats> effects, long toHostOverrunFrames, long fromHostUnderrunFrames,
+                          long fromHostLateFrames, int readLatencyFrames) {
 
     /**
      * One slot of the configured chain.
@@ -39,6 +40,15 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
                               boolean disabled, boolean optional) {
     }
 
+    /**
+     * A counter the device side keeps in shared memory, for people: untrusted, so a value no
+     * device could have counted (negative as unsigned is beyond 2^63; more than 2^48 frames is
+     * 185 years at 48 kHz) is shown as such rather than printed raw.
+     */
+    static String untrusted(long v) {
+        return v >= 0 && v < (1L << 48) ? Long.toString(v) : "implausible (0x" + Long.toHexString(v) + ")";
+    }
+
     /** Several lines for people. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
@@ -47,10 +57,13 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
         sb.append("  deadline misses ").append(deadlineMisses).append(", overloads ").append(overloads)
                 .append(shedding ? " (shedding optional effects now)" : "").append(", stalls ").append(stalls)
                 .append(", faults ").append(faults).append('\n');
-        sb.append("  to host: device overruns ").append(toHostOverruns).append(", host underruns ").append(toHostUnderruns)
+        sb.append("  to host: device overruns ").append(untrusted(toHostOverruns)).append(" (")
+                .append(untrusted(toHostOverrunFrames)).append(" frames), host underruns ").append(toHostUnderruns)
                 .append("; from host: host overruns ").append(fromHostOverruns).append(", device underruns ")
-                .append(fromHostUnderruns).append('\n');
-        sb.append("  chain latency ").append(latencyFrames).append(" frames");
+                .append(untrusted(fromHostUnderruns)).append(" (").append(untrusted(fromHostUnderrunFrames))
+                .append(" frames), late frames skipped ").append(untrusted(fromHostLateFrames)).append('\n');
+        sb.append("  chain latency ").append(latencyFrames).append(" frames; device read latency ")
+                .append(readLatencyFrames == 0 ? "- (no timed reader)" : readLatencyFrames + " frames");
         for (EffectStats e : effects) {
             sb.append(String.format(Locale.ROOT, "%n  %d %-12s ", e.position(), e.id()));
             if (!e.installed()) {
