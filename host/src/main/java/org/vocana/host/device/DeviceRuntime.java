@@ -113,6 +113,7 @@ public final class DeviceRuntime implements AutoCloseable {
                 player = new ChainPlayer(settings.channels(), settings.ioFrames(), settings.fadeFrames());
                 apply(settings.chain().isBlank() ? null : ChainSpec.parse(settings.chain()));
                 engine = new DeviceEngine(region, player, settings.ioFrames());
+                events.accept("audio thread " + engine.scheduling());
                 return null;
             });
         } catch (RuntimeException e) {
@@ -397,6 +398,8 @@ public final class DeviceRuntime implements AutoCloseable {
         engine = new DeviceEngine(region, lost.reader(), lost.writer(), player, settings.ioFrames());
         events.accept(culprit + " stalled the audio thread for " + stalled / 1_000_000 + " ms: removed from the chain,"
                 + " audio resumed on a new thread (the stuck thread is abandoned)");
+        events.accept(lost.demotion() == null ? "the stuck audio thread now runs SCHED_IDLE (only when nothing else wants the CPU)"
+                : "the stuck audio thread keeps its priority: " + lost.demotion());
     }
 
     /** The device's figures now. Thread: any. */
@@ -418,7 +421,8 @@ public final class DeviceRuntime implements AutoCloseable {
                     engine.deadlineMisses(), engine.overloads(), engine.shedding(),
                     engine.reader().deviceOverruns(), engine.reader().underruns(),
                     engine.writer().overruns(), engine.writer().deviceUnderruns(),
-                    live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects);
+                    live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects,
+                    engine.scheduling().description());
         });
     }
 

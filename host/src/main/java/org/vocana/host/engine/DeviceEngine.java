@@ -3,8 +3,11 @@
  */
 package org.vocana.host.engine;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.vocana.host.os.Realtime;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.FromHostWriter;
 import org.vocana.host.ring.ToHostReader;
@@ -30,6 +33,10 @@ import org.vocana.host.ring.ToHostReader;
  * {@link #abandon}: whichever of the two moves first wins, so a thread that comes back late
  * never touches the rings again, and the control thread may start a new engine on the same
  * reader and writer.
+ *
+ * <p>Scheduling: the audio thread asks for SCHED_FIFO at {@link Realtime#configuredPriority} once
+ * at its start, before its loop ({@link #scheduling} tells what it got), and {@link #abandon}
+ * drops an abandoned thread to SCHED_IDLE by its kernel thread id ({@link #demotion}).
  */
 public final class DeviceEngine implements AutoCloseable {
 
@@ -61,6 +68,10 @@ public final class DeviceEngine implements AutoCloseable {
     private volatile long overloads;
     private volatile long deadlineMisses;
     private volatile boolean shedding;
+    private final int priority;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private volatile Realtime.Scheduling scheduling;
+    private volatile String demotion;
 
     /**
      * Starts the audio thread on the region's reader and writer.
@@ -84,12 +95,19 @@ public final class DeviceEngine implements AutoCloseable {
         this.periodNanos = (long) (1e9 * block / region.sampleRate());
         this.parkNanos = Math.max(10_000L, Math.min(50_000L, periodNanos / 4));
         this.buffer = new float[region.channels()][block];
+        this.priority = Realtime.configuredPriority();
         this.thread = Thread.ofPlatform().name("vocana-audio-" + region.deviceId()).daemon().unstarted(this::loop);
-        thread.setPriority(Thread.MAX_PRIORITY);
         thread.start();
+        try {
+            started.await(2, TimeUnit.SECONDS); // its tid is known before anyone can abandon it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void loop() {
+        scheduling = Realtime.system().promoteCurrentThread(priority); // once, before the loop
+        started.countDown();
         long lastBeat = 0;
         long partialSince = 0;
         long lastBlock = System.nanoTime();
@@ -180,6 +198,8 @@ public final class DeviceEngine implements AutoCloseable {
     public boolean abandon() {
         if (phase.compareAndSet(PROCESSING, ABANDONED)) {
             running = false;
+            Realtime.Scheduling s = scheduling;
+            demotion = Realtime.system().demoteToIdle(s == null ? 0 : s.tid());
             return true;
         }
         return false;
@@ -188,6 +208,20 @@ public final class DeviceEngine implements AutoCloseable {
     /** True once {@link #abandon} succeeded. */
     public boolean abandoned() {
         return phase.get() == ABANDONED;
+    }
+
+    /** What the audio thread got when it asked for real-time scheduling at its start. Thread: any. */
+    public Realtime.Scheduling scheduling() {
+        Realtime.Scheduling s = scheduling;
+        return s != null ? s : new Realtime.Scheduling(0, false, 0, "not started yet");
+    }
+
+    /**
+     * After a successful {@link #abandon}: null if the thread was dropped to SCHED_IDLE, else one
+     * line saying why not. Thread: any.
+     */
+    public String demotion() {
+        return demotion;
     }
 
     /** The audio thread's id (for per-thread measurements). */

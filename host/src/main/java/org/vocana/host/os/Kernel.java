@@ -1,0 +1,31 @@
+/*
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+package org.vocana.host.os;
+
+/**
+ * The system calls {@link Realtime} makes, as an interface so that a test can answer for the
+ * kernel (for example refuse SCHED_FIFO) without changing the process's privileges.
+ */
+interface Kernel {
+
+    /** Whether the calls below exist here; if not, {@link #unsupportedReason} says why. */
+    boolean supported();
+
+    /** One line: why real-time scheduling is unavailable on this system. */
+    String unsupportedReason();
+
+    /** The calling thread's kernel id ({@code gettid}). */
+    int gettid();
+
+    /**
+     * {@code sched_setscheduler(tid, policy, {priority})}: 0, or the errno of the failure.
+     */
+    int setScheduler(int tid, int policy, int priority);
+
+    /** The soft RLIMIT_RTPRIO, or -1 for unlimited. */
+    long rtprioLimit();
+
+    /** {@code mlockall(flags)}: 0, or the errno of the failure. */
+    int lockAll(int flags);
+}
