@@ -228,6 +228,12 @@ public final class Realtime {
         return parseStat(stat);
     }
 
+    /** Reads the scheduling of process {@code pid}'s main thread from {@code /proc} (Linux). */
+    public static ThreadPolicy policyOfProcess(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+        return parseStat(stat);
+    }
+
     /** The fields after the command (which may hold spaces and parentheses: it ends at the last ')'). */
     static ThreadPolicy parseStat(String stat) throws IOException {
         int close = stat.lastIndexOf(')');
