@@ -399,7 +399,7 @@ public final class DeviceRuntime implements AutoCloseable {
         events.accept(culprit + " stalled the audio thread for " + stalled / 1_000_000 + " ms: removed from the chain,"
                 + " audio resumed on a new thread (the stuck thread is abandoned)");
         events.accept(lost.demotion() == null ? "the stuck audio thread now runs SCHED_IDLE (only when nothing else wants the CPU)"
-                : "the stuck audio thread keeps its priority: " + lost.demotion());
+                : "the stuck audio thread was not dropped to SCHED_IDLE: " + lost.demotion());
     }
 
     /** The device's figures now. Thread: any. */

@@ -199,7 +199,9 @@ public final class DeviceEngine implements AutoCloseable {
         if (phase.compareAndSet(PROCESSING, ABANDONED)) {
             running = false;
             Realtime.Scheduling s = scheduling;
-            demotion = Realtime.system().demoteToIdle(s == null ? 0 : s.tid());
+            // a thread that returned meanwhile exits: its tid is free (though not reused so soon)
+            demotion = thread.isAlive() ? Realtime.system().demoteToIdle(s == null ? 0 : s.tid())
+                    : "it had already returned";
             return true;
         }
         return false;
