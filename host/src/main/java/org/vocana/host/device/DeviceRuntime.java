@@ -28,6 +28,7 @@ import org.vocana.host.engine.EngineWarmUp;
 import org.vocana.host.engine.FaultLog;
 import org.vocana.host.engine.FaultPolicy;
 import org.vocana.host.engine.TimeSummary;
+import org.vocana.host.os.Realtime;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.RegionException;
 import org.vocana.host.ring.RegionTransport;
@@ -112,8 +113,9 @@ public final class DeviceRuntime implements AutoCloseable {
             call(() -> {
                 player = new ChainPlayer(settings.channels(), settings.ioFrames(), settings.fadeFrames());
                 apply(settings.chain().isBlank() ? null : ChainSpec.parse(settings.chain()));
+                String others = Realtime.system().favourOtherThreads(Realtime.configuredNice());
                 engine = new DeviceEngine(region, player, settings.ioFrames());
-                events.accept("audio thread " + engine.scheduling());
+                events.accept("audio thread " + engine.scheduling() + ", " + others);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -398,8 +400,7 @@ public final class DeviceRuntime implements AutoCloseable {
         engine = new DeviceEngine(region, lost.reader(), lost.writer(), player, settings.ioFrames());
         events.accept(culprit + " stalled the audio thread for " + stalled / 1_000_000 + " ms: removed from the chain,"
                 + " audio resumed on a new thread (the stuck thread is abandoned)");
-        events.accept(lost.demotion() == null ? "the stuck audio thread now runs SCHED_IDLE (only when nothing else wants the CPU)"
-                : "the stuck audio thread was not dropped to SCHED_IDLE: " + lost.demotion());
+        events.accept("the stuck audio thread " + lost.demotion());
     }
 
     /** The device's figures now. Thread: any. */

@@ -36,7 +36,8 @@ import org.vocana.host.ring.ToHostReader;
  *
  * <p>Scheduling: the audio thread asks for SCHED_FIFO at {@link Realtime#configuredPriority} once
  * at its start, before its loop ({@link #scheduling} tells what it got), and {@link #abandon}
- * drops an abandoned thread to SCHED_IDLE by its kernel thread id ({@link #demotion}).
+ * takes real-time scheduling away from an abandoned thread by its kernel thread id
+ * ({@link Realtime#demoteAbandoned}; {@link #demotion} tells what it became).
  */
 public final class DeviceEngine implements AutoCloseable {
 
@@ -69,6 +70,7 @@ public final class DeviceEngine implements AutoCloseable {
     private volatile long deadlineMisses;
     private volatile boolean shedding;
     private final int priority;
+    private final boolean idleWhenAbandoned;
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile Realtime.Scheduling scheduling;
     private volatile String demotion;
@@ -96,6 +98,7 @@ public final class DeviceEngine implements AutoCloseable {
         this.parkNanos = Math.max(10_000L, Math.min(50_000L, periodNanos / 4));
         this.buffer = new float[region.channels()][block];
         this.priority = Realtime.configuredPriority();
+        this.idleWhenAbandoned = Realtime.abandonedIdle();
         this.thread = Thread.ofPlatform().name("vocana-audio-" + region.deviceId()).daemon().unstarted(this::loop);
         thread.start();
         try {
@@ -200,8 +203,8 @@ public final class DeviceEngine implements AutoCloseable {
             running = false;
             Realtime.Scheduling s = scheduling;
             // a thread that returned meanwhile exits: its tid is free (though not reused so soon)
-            demotion = thread.isAlive() ? Realtime.system().demoteToIdle(s == null ? 0 : s.tid())
-                    : "it had already returned";
+            demotion = thread.isAlive() ? Realtime.system().demoteAbandoned(s == null ? 0 : s.tid(), idleWhenAbandoned)
+                    : "had already returned";
             return true;
         }
         return false;
@@ -219,8 +222,8 @@ public final class DeviceEngine implements AutoCloseable {
     }
 
     /**
-     * After a successful {@link #abandon}: null if the thread was dropped to SCHED_IDLE, else one
-     * line saying why not. Thread: any.
+     * After a successful {@link #abandon}: what the thread's scheduling became, in one line (e.g.
+     * {@code now runs SCHED_OTHER at nice 0 ...}); null before. Thread: any.
      */
     public String demotion() {
         return demotion;

@@ -28,4 +28,19 @@ interface Kernel {
 
     /** {@code mlockall(flags)}: 0, or the errno of the failure. */
     int lockAll(int flags);
+
+    /** The kernel ids of this process's threads now ({@code /proc/self/task}). */
+    int[] threads();
+
+    /**
+     * Thread {@code tid}'s nice value, or {@link Integer#MIN_VALUE} if it is gone or not a
+     * time-sharing thread (SCHED_FIFO, SCHED_IDLE: nice does not matter to it).
+     */
+    int niceOf(int tid);
+
+    /** {@code setpriority(PRIO_PROCESS, tid, nice)} (on Linux: that one thread): 0, or the errno. */
+    int setNice(int tid, int nice);
+
+    /** The soft RLIMIT_NICE (the lowest nice allowed is 20 minus it), or -1 for unlimited. */
+    long niceLimit();
 }

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -15,7 +16,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * {@link Kernel} on Linux through FFM downcalls into glibc ({@code gettid} needs glibc 2.30).
@@ -27,7 +31,9 @@ import java.util.Locale;
 @SuppressWarnings("restricted") // FFM downcalls into libc: the purpose of this class
 final class LinuxKernel implements Kernel {
 
+    private static final int RLIMIT_NICE = 13;
     private static final int RLIMIT_RTPRIO = 14;
+    private static final int PRIO_PROCESS = 0;
 
     private final String unsupported;
 
@@ -60,6 +66,8 @@ final class LinuxKernel implements Kernel {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), CCS);
         static final MethodHandle GETRLIMIT = handle("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), CCS);
         static final MethodHandle MLOCKALL = handle("mlockall", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CCS);
+        static final MethodHandle SETPRIORITY = handle("setpriority",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CCS);
 
         private static MethodHandle handle(String symbol, FunctionDescriptor d, Linker.Option... options) {
             MemorySegment f = LINKER.defaultLookup().find(symbol).orElseThrow(
@@ -102,10 +110,19 @@ final class LinuxKernel implements Kernel {
 
     @Override
     public long rtprioLimit() {
+        return limit(RLIMIT_RTPRIO);
+    }
+
+    @Override
+    public long niceLimit() {
+        return limit(RLIMIT_NICE);
+    }
+
+    private static long limit(int resource) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Calls.CAPTURE);
             MemorySegment limit = a.allocate(JAVA_LONG, 2);
-            int rc = (int) Calls.GETRLIMIT.invokeExact(state, RLIMIT_RTPRIO, limit);
+            int rc = (int) Calls.GETRLIMIT.invokeExact(state, resource, limit);
             if (rc != 0) {
                 return 0;
             }
@@ -113,6 +130,37 @@ final class LinuxKernel implements Kernel {
             return soft == -1L ? -1 : soft;
         } catch (Throwable t) {
             throw new IllegalStateException("getrlimit failed: " + t, t);
+        }
+    }
+
+    @Override
+    public int[] threads() {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.map(t -> t.getFileName().toString()).filter(n -> n.matches("\\d+")).mapToInt(Integer::parseInt)
+                    .toArray();
+        } catch (IOException e) {
+            return new int[0];
+        }
+    }
+
+    @Override
+    public int niceOf(int tid) {
+        try {
+            Realtime.ThreadPolicy p = Realtime.policyOf(tid);
+            return p.policy() == Realtime.SCHED_OTHER || p.policy() == Realtime.SCHED_BATCH ? p.nice() : Integer.MIN_VALUE;
+        } catch (IOException e) {
+            return Integer.MIN_VALUE;
+        }
+    }
+
+    @Override
+    public int setNice(int tid, int nice) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Calls.CAPTURE);
+            int rc = (int) Calls.SETPRIORITY.invokeExact(state, PRIO_PROCESS, tid, nice);
+            return rc == 0 ? 0 : (int) Calls.ERRNO.get(state, 0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setpriority failed: " + t, t);
         }
     }
 

@@ -35,8 +35,9 @@ import org.vocana.host.wav.WavReader;
  *
  * <p>{@code ./vocana bench soak [SECONDS] [EDITS] [--configs LIST] [--hogs N]} runs it once per
  * configuration in child JVMs and prints them side by side. A configuration is
- * {@code zgc|g1} with {@code -rt} (the host's audio thread at SCHED_FIFO 70 and the simulator's IO
- * thread at 80, the defaults) or {@code -nort} (both at normal priority), and optionally
+ * {@code zgc|g1} with {@code -rt} (the defaults: the host's audio thread at SCHED_FIFO 70, its other
+ * threads at nice -11, the simulator's IO thread at SCHED_FIFO 80), {@code -fifo} (the same with the
+ * other threads at nice 0) or {@code -nort} (everything at normal priority), and optionally
  * {@code -mlock} (the child locks its memory first: {@code mlockall}); the default list is
  * {@code zgc-rt,g1-rt}. {@code --hogs N} starts N busy processes ({@code yes > /dev/null}) at
  * normal priority for the whole bench. {@link #run} is also used by a short test in the build
@@ -73,7 +74,7 @@ public final class Soak {
                 String why = org.vocana.host.os.Realtime.system().lockMemory();
                 System.err.println("soak " + label + ": memory " + (why == null ? "locked (mlockall)" : "not locked: " + why));
             }
-            int simPriority = label.contains("-nort") ? 0 : -1;
+            int simPriority = label.contains("-nort") ? 0 : -1; // -fifo and -rt: the simulator at SCHED_FIFO 80
             Result r = run(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]),
                     simPriority, label);
             System.out.println("RESULT " + String.join(" ", List.of(r.gc(), String.valueOf(r.seconds()),
@@ -96,9 +97,9 @@ public final class Soak {
             }
         }
         for (String c : configs) {
-            if (!c.matches("(zgc|g1)-(rt|nort)(-mlock)?")) {
-                throw new IllegalArgumentException("soak: configuration '" + c + "' is not valid: accepted zgc|g1, then -rt|-nort,"
-                        + " then optionally -mlock (e.g. zgc-rt,zgc-nort,zgc-rt-mlock)");
+            if (!c.matches("(zgc|g1)-(rt|fifo|nort)(-mlock)?")) {
+                throw new IllegalArgumentException("soak: configuration '" + c + "' is not valid: accepted zgc|g1, then"
+                        + " -rt|-fifo|-nort, then optionally -mlock (e.g. zgc-rt,zgc-fifo,zgc-nort,zgc-rt-mlock)");
             }
         }
         double seconds = positional.size() > 0 ? Double.parseDouble(positional.get(0)) : 60;
@@ -129,6 +130,9 @@ public final class Soak {
                     "--enable-native-access=ALL-UNNAMED"));
             if (config.contains("-nort")) {
                 cmd.add("-D" + org.vocana.host.os.Realtime.PRIORITY_PROPERTY + "=0");
+            }
+            if (config.contains("-nort") || config.contains("-fifo")) {
+                cmd.add("-D" + org.vocana.host.os.Realtime.NICE_PROPERTY + "=0");
             }
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     Soak.class.getName(), "--child", sim.toString(), scratch.toString(), String.valueOf(seconds),
@@ -169,7 +173,11 @@ public final class Soak {
         AtomicLong allocated = new AtomicLong();
         Thread allocator = Thread.ofPlatform().daemon().name("soak-allocator").start(() -> allocate(stop, allocated));
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (DeviceRuntime device = new DeviceRuntime(settings, catalog, regions, 300, line -> { })) {
+        try (DeviceRuntime device = new DeviceRuntime(settings, catalog, regions, 300, line -> {
+            if (label != null && line.startsWith("audio thread ")) {
+                System.err.println("soak " + label + ": " + line);
+            }
+        })) {
             List<String> simCmd = new ArrayList<>(List.of(sim.toString(), "--device", "soak", "--dir", regions.toString(),
                     "--tone", "440:-12", "--record", recording.toString(), "--seconds", String.valueOf(seconds + 3), "--quiet"));
             if (simPriority >= 0) {
@@ -178,8 +186,7 @@ public final class Soak {
             Process p = new ProcessBuilder(simCmd).redirectErrorStream(true).start();
             Thread.sleep(1_000); // the pipeline fills, the JIT settles
             if (label != null) {
-                System.err.println("soak " + label + ": host audio thread " + device.stats().scheduling()
-                        + ", simulator IO thread " + org.vocana.host.os.Realtime.policyOfProcess(p.pid()).describe());
+                System.err.println("soak " + label + ": simulator IO thread " + org.vocana.host.os.Realtime.policyOfProcess(p.pid()).describe());
             }
             long audio = device.audioThreadId();
             long bytesBefore = threads.getThreadAllocatedBytes(audio);

@@ -25,9 +25,13 @@ import org.vocana.sdk.EffectDescriptor;
  * The CPU a stuck audio thread takes from a busy machine: an effect that never returns spins on
  * the audio thread (SCHED_FIFO at {@code -Dvocana.rt.priority}, default 70) while N busy
  * processes ({@code yes > /dev/null}, normal priority) run. Measured for SECONDS while it is stuck
- * at its real-time priority, then again after {@link DeviceEngine#abandon} (what the watchdog
- * calls) dropped it to SCHED_IDLE: the stuck thread's CPU (ThreadMXBean) and the busy processes'
- * (/proc/PID/stat utime + stime), as a share of one core.
+ * at its real-time priority, then after {@link DeviceEngine#abandon} (what the watchdog calls) took
+ * real-time scheduling away (SCHED_OTHER at nice 0, the default), then at SCHED_IDLE, nice 19 and
+ * nice 10: the stuck thread's CPU (ThreadMXBean) and the busy processes'
+ * (/proc/PID/stat utime + stime), as a share of one core. Each phase also asks for a garbage
+ * collection every 250 ms and reports the longest time the JVM took to bring every thread to a
+ * safepoint (JFR's jdk.SafepointStateSynchronization): the stuck thread must reach one too, and
+ * meanwhile every other Java thread, the new audio thread included, waits.
  *
  * <p>{@code ./vocana bench stuck-thread [SECONDS] [BUSY]} (defaults 5 and 2).
  */
@@ -70,6 +74,7 @@ public final class StuckThread {
         try (DeviceRegion region = DeviceRegion.create(dir.resolve("vocana"), "stuck", "Stuck", 48_000, 2, 128,
                 DeviceRegion.newGeneration());
              DeviceSide device = DeviceSide.attach(region.file())) {
+            String others = Realtime.system().favourOtherThreads(Realtime.configuredNice()); // as a device does
             ChainPlayer player = new ChainPlayer(2, 128, 480);
             DeviceEngine engine = new DeviceEngine(region, player, 128);
             TestCatalog catalog = TestCatalog.builtIns().add(Spinning::new);
@@ -86,16 +91,26 @@ public final class StuckThread {
                 throw new IllegalStateException("the audio thread did not get stuck");
             }
             int tid = engine.scheduling().tid();
-            System.out.printf(Locale.ROOT, "stuck audio thread, %d busy processes at normal priority, %d cores, %.0f s per phase%n",
-                    hogs, Runtime.getRuntime().availableProcessors(), seconds);
-            System.out.printf(Locale.ROOT, "%-34s %14s %16s%n", "phase", "stuck thread", "busy processes");
+            System.out.printf(Locale.ROOT, "stuck audio thread, %d busy processes at normal priority, %d cores, %.0f s per phase, %s%n",
+                    hogs, Runtime.getRuntime().availableProcessors(), seconds, others);
+            System.out.printf(Locale.ROOT, "%-34s %14s %16s %22s%n", "phase", "stuck thread", "busy processes",
+                    "time to safepoint max");
             measure("stuck, " + Realtime.policyOf(tid).describe(), seconds, mx, engine.threadId(), busy, ticks);
             if (!engine.abandon()) {
                 throw new IllegalStateException("not abandoned");
             }
             String why = engine.demotion();
-            measure("abandoned, " + Realtime.policyOf(tid).describe() + (why == null ? "" : " (" + why + ")"), seconds, mx,
+            measure("abandoned, " + Realtime.policyOf(tid).describe() + " nice " + Realtime.policyOf(tid).nice(), seconds,
+                    mx, engine.threadId(), busy, ticks);
+            System.out.println("  (the engine: " + why + ")");
+            why = Realtime.system().demoteToIdle(tid);
+            measure("then " + Realtime.policyOf(tid).describe() + (why == null ? "" : " (" + why + ")"), seconds, mx,
                     engine.threadId(), busy, ticks);
+            for (int nice : new int[] {19, 10}) {
+                why = Realtime.system().demoteToNormal(tid, nice);
+                measure("then " + Realtime.policyOf(tid).describe() + " nice " + Realtime.policyOf(tid).nice()
+                        + (why == null ? "" : " (" + why + ")"), seconds, mx, engine.threadId(), busy, ticks);
+            }
             Spinning.release = true;
             engine.stop();
         } finally {
@@ -110,12 +125,23 @@ public final class StuckThread {
                                 List<Process> busy, long ticks) throws Exception {
         long cpu0 = mx.getThreadCpuTime(thread);
         long busy0 = busyTicks(busy);
+        java.util.concurrent.atomic.AtomicLong sync = new java.util.concurrent.atomic.AtomicLong();
         long t0 = System.nanoTime();
-        Thread.sleep((long) (seconds * 1000));
+        try (jdk.jfr.consumer.RecordingStream rs = new jdk.jfr.consumer.RecordingStream()) {
+            rs.enable("jdk.SafepointStateSynchronization").withThreshold(java.time.Duration.ZERO);
+            rs.onEvent("jdk.SafepointStateSynchronization", e -> sync.accumulateAndGet(e.getDuration().toNanos(), Math::max));
+            rs.startAsync();
+            long end = t0 + (long) (seconds * 1e9);
+            while (System.nanoTime() < end) {
+                System.gc();
+                Thread.sleep(250);
+            }
+        }
         long wall = System.nanoTime() - t0;
         long cpu = mx.getThreadCpuTime(thread) - cpu0;
         long busyNanos = (busyTicks(busy) - busy0) * (1_000_000_000L / ticks);
-        System.out.printf(Locale.ROOT, "%-34s %12.1f %% %14.1f %%%n", phase, 100.0 * cpu / wall, 100.0 * busyNanos / wall);
+        System.out.printf(Locale.ROOT, "%-34s %12.1f %% %14.1f %% %19.1f ms%n", phase, 100.0 * cpu / wall,
+                100.0 * busyNanos / wall, sync.get() / 1e6);
     }
 
     /** utime + stime of the processes, in clock ticks. */

@@ -60,6 +60,27 @@ class RealtimeTest {
         public int lockAll(int flags) {
             return Realtime.EPERM;
         }
+
+        @Override
+        public int[] threads() {
+            return new int[] {1234, 1235};
+        }
+
+        @Override
+        public int niceOf(int tid) {
+            return 0;
+        }
+
+        @Override
+        public int setNice(int tid, int nice) {
+            calls++;
+            return 13; // EACCES, as setpriority says without CAP_SYS_NICE
+        }
+
+        @Override
+        public long niceLimit() {
+            return 0;
+        }
     }
 
     /** Runs {@code body} on a new platform thread (so the test thread keeps its scheduling). */
@@ -133,8 +154,8 @@ class RealtimeTest {
         assertEquals(0, first.priority());
         assertEquals(1234, first.tid());
         assertEquals("normal priority (SCHED_FIFO 70 not permitted: RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE; "
-                + "to allow it, put '@audio - rtprio 95' and '@audio - memlock unlimited' in /etc/security/limits.d/95-vocana.conf,"
-                + " add the user to group audio and log in again)", first.description());
+                + "to allow it, put '@audio - rtprio 95', '@audio - nice -11' and '@audio - memlock unlimited' in"
+                + " /etc/security/limits.d/95-vocana.conf, add the user to group audio and log in again)", first.description());
         assertFalse(first.description().contains("\n"));
         Realtime.Scheduling second = rt.promoteCurrentThread(70);
         assertEquals("normal priority (SCHED_FIFO 70 not permitted: RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE)",
@@ -150,11 +171,104 @@ class RealtimeTest {
     }
 
     @Test
+    void otherThreadsGetTheNiceValueAndRealTimeOnesAreLeftAlone() throws Exception {
+        CountDownLatch ready = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Realtime.Scheduling> fifo = new AtomicReference<>();
+        int[] normalTid = new int[1];
+        Runnable wait = () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Thread a = Thread.ofPlatform().start(() -> {
+            fifo.set(Realtime.system().promoteCurrentThread(44));
+            ready.countDown();
+            wait.run();
+        });
+        Thread b = Thread.ofPlatform().start(() -> {
+            normalTid[0] = Realtime.system().promoteCurrentThread(0).tid();
+            ready.countDown();
+            wait.run();
+        });
+        try {
+            ready.await();
+            int fifoNice = Realtime.policyOf(fifo.get().tid()).nice();
+            assertEquals("other threads nice -2", Realtime.system().favourOtherThreads(-2));
+            assertEquals(-2, Realtime.policyOf(normalTid[0]).nice(), Realtime.policyOf(normalTid[0]).toString());
+            assertEquals("SCHED_FIFO 44", Realtime.policyOf(fifo.get().tid()).describe(), fifo.get().toString());
+            assertEquals(fifoNice, Realtime.policyOf(fifo.get().tid()).nice(), "a real-time thread's nice is left alone");
+        } finally {
+            release.countDown();
+            a.join();
+            b.join();
+        }
+    }
+
+    @Test
+    void aNiceRefusalIsOneLineThatSaysHowToAllowIt() {
+        Refusing kernel = new Refusing(0);
+        Realtime rt = new Realtime(kernel);
+        assertEquals("other threads at their nice (nice -11 not permitted: RLIMIT_NICE is 0 (allows down to 20) and the"
+                + " process lacks CAP_SYS_NICE; " + Realtime.HOW_TO_ALLOW + ")", rt.favourOtherThreads(-11));
+        assertEquals("SCHED_FIFO 70 not permitted: RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE",
+                rt.promoteCurrentThread(70).description().replaceAll("^normal priority \\((.*)\\)$", "$1"),
+                "said once per process");
+        assertEquals("other threads' nice left alone (-Dvocana.rt.nice=0)", rt.favourOtherThreads(0));
+    }
+
+    @Test
     void priorityZeroAsksNothing() {
         Refusing kernel = new Refusing(0);
         Realtime.Scheduling s = new Realtime(kernel).promoteCurrentThread(0);
         assertEquals("normal priority (real-time off: -Dvocana.rt.priority=0)", s.description());
         assertEquals(0, kernel.calls);
+    }
+
+    @Test
+    void theAbandonedPolicyIsNormalOrIdle() {
+        String old = System.getProperty(Realtime.ABANDONED_PROPERTY);
+        try {
+            System.clearProperty(Realtime.ABANDONED_PROPERTY);
+            assertFalse(Realtime.abandonedIdle());
+            System.setProperty(Realtime.ABANDONED_PROPERTY, "normal");
+            assertFalse(Realtime.abandonedIdle());
+            System.setProperty(Realtime.ABANDONED_PROPERTY, "idle");
+            assertTrue(Realtime.abandonedIdle());
+            System.setProperty(Realtime.ABANDONED_PROPERTY, "kill");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Realtime::abandonedIdle);
+            assertEquals("-Dvocana.rt.abandoned=kill is not valid: accepted normal (the default: SCHED_OTHER at nice 0)"
+                    + " or idle (SCHED_IDLE)", e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(Realtime.ABANDONED_PROPERTY);
+            } else {
+                System.setProperty(Realtime.ABANDONED_PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void theConfiguredNiceIsCheckedInOneLine() {
+        String old = System.getProperty(Realtime.NICE_PROPERTY);
+        try {
+            System.clearProperty(Realtime.NICE_PROPERTY);
+            assertEquals(-11, Realtime.configuredNice());
+            System.setProperty(Realtime.NICE_PROPERTY, "0");
+            assertEquals(0, Realtime.configuredNice());
+            System.setProperty(Realtime.NICE_PROPERTY, "1");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Realtime::configuredNice);
+            assertEquals("-Dvocana.rt.nice=1 is not valid: accepted -20..0 (0: leave the threads' nice alone; default -11)",
+                    e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(Realtime.NICE_PROPERTY);
+            } else {
+                System.setProperty(Realtime.NICE_PROPERTY, old);
+            }
+        }
     }
 
     @Test
@@ -194,7 +308,7 @@ class RealtimeTest {
             });
         }
         Realtime.ThreadPolicy p = Realtime.parseStat(line.append('\n').toString());
-        assertEquals(new Realtime.ThreadPolicy(1, 70, -71), p);
+        assertEquals(new Realtime.ThreadPolicy(1, 70, -71, 0), p);
         assertEquals("SCHED_FIFO 70", p.describe());
         assertThrows(IOException.class, () -> Realtime.parseStat("4242 (short) S 1 2"));
     }
