@@ -29,8 +29,8 @@ import org.vocana.sdk.EffectDescriptor;
  * real-time scheduling away (SCHED_OTHER at nice 0, the default), then at SCHED_IDLE, nice 19 and
  * nice 10: the stuck thread's CPU (ThreadMXBean) and the busy processes'
  * (/proc/PID/stat utime + stime), as a share of one core. Each phase also asks for a garbage
- * collection every 250 ms and reports the longest time the JVM took to bring every thread to a
- * safepoint (JFR's jdk.SafepointStateSynchronization): the stuck thread must reach one too, and
+ * collection every 250 ms and reports the median, p90 and longest time the JVM took to bring every thread
+ * to a safepoint (JFR's jdk.SafepointStateSynchronization): the stuck thread must reach one too, and
  * meanwhile every other Java thread, the new audio thread included, waits.
  *
  * <p>{@code ./vocana bench stuck-thread [SECONDS] [BUSY]} (defaults 5 and 2).
@@ -93,8 +93,8 @@ public final class StuckThread {
             int tid = engine.scheduling().tid();
             System.out.printf(Locale.ROOT, "stuck audio thread, %d busy processes at normal priority, %d cores, %.0f s per phase, %s%n",
                     hogs, Runtime.getRuntime().availableProcessors(), seconds, others);
-            System.out.printf(Locale.ROOT, "%-34s %14s %16s %22s%n", "phase", "stuck thread", "busy processes",
-                    "time to safepoint max");
+            System.out.printf(Locale.ROOT, "%-34s %14s %16s %32s%n", "phase", "stuck thread", "busy processes",
+                    "time to safepoint p50/p90/max (n)");
             measure("stuck, " + Realtime.policyOf(tid).describe(), seconds, mx, engine.threadId(), busy, ticks);
             if (!engine.abandon()) {
                 throw new IllegalStateException("not abandoned");
@@ -125,11 +125,11 @@ public final class StuckThread {
                                 List<Process> busy, long ticks) throws Exception {
         long cpu0 = mx.getThreadCpuTime(thread);
         long busy0 = busyTicks(busy);
-        java.util.concurrent.atomic.AtomicLong sync = new java.util.concurrent.atomic.AtomicLong();
+        java.util.List<Long> sync = java.util.Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         try (jdk.jfr.consumer.RecordingStream rs = new jdk.jfr.consumer.RecordingStream()) {
             rs.enable("jdk.SafepointStateSynchronization").withThreshold(java.time.Duration.ZERO);
-            rs.onEvent("jdk.SafepointStateSynchronization", e -> sync.accumulateAndGet(e.getDuration().toNanos(), Math::max));
+            rs.onEvent("jdk.SafepointStateSynchronization", e -> sync.add(e.getDuration().toNanos()));
             rs.startAsync();
             long end = t0 + (long) (seconds * 1e9);
             while (System.nanoTime() < end) {
@@ -140,8 +140,13 @@ public final class StuckThread {
         long wall = System.nanoTime() - t0;
         long cpu = mx.getThreadCpuTime(thread) - cpu0;
         long busyNanos = (busyTicks(busy) - busy0) * (1_000_000_000L / ticks);
-        System.out.printf(Locale.ROOT, "%-34s %12.1f %% %14.1f %% %19.1f ms%n", phase, 100.0 * cpu / wall,
-                100.0 * busyNanos / wall, sync.get() / 1e6);
+        long[] t;
+        synchronized (sync) {
+            t = sync.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        System.out.printf(Locale.ROOT, "%-34s %12.1f %% %14.1f %% %9.1f %9.1f %9.1f ms (%d)%n", phase, 100.0 * cpu / wall,
+                100.0 * busyNanos / wall, t.length == 0 ? 0 : t[t.length / 2] / 1e6,
+                t.length == 0 ? 0 : t[(int) (t.length * 0.9)] / 1e6, t.length == 0 ? 0 : t[t.length - 1] / 1e6, t.length);
     }
 
     /** utime + stime of the processes, in clock ticks. */
