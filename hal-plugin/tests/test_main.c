@@ -10,9 +10,9 @@
 int th_failures;
 
 extern const th_test ring_tests[], validate_tests[], device_tests[], posix_tests[], wav_tests[],
-    simcore_tests[], alsa_tests[], hal_tests[], timing_tests[];
+    simcore_tests[], alsa_tests[], hal_tests[], timing_tests[], realtime_tests[];
 extern const size_t ring_tests_n, validate_tests_n, device_tests_n, posix_tests_n, wav_tests_n,
-    simcore_tests_n, alsa_tests_n, hal_tests_n, timing_tests_n;
+    simcore_tests_n, alsa_tests_n, hal_tests_n, timing_tests_n, realtime_tests_n;
 
 int main(int argc, char **argv)
 {
@@ -29,6 +29,7 @@ int main(int argc, char **argv)
         {simcore_tests, simcore_tests_n},
         {alsa_tests, alsa_tests_n},
         {hal_tests, hal_tests_n},
+        {realtime_tests, realtime_tests_n},
     };
     const char *filter = argc > 1 ? argv[1] : NULL;
     int passed = 0, failed = 0;

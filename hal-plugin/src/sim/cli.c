@@ -13,7 +13,7 @@
 const char sim_usage_line[] =
     "usage: vocana-sim --device ID [--dir DIR | --shm] [--io-frames N] [--seconds S | --frames N] "
     "[--fast] [--wait-host SECONDS] [--play FILE.wav | --tone HZ[:DBFS] | --sequence | "
-    "--impulse] [--record FILE.wav] [--verify-sequence] [--quiet] [--help]";
+    "--impulse] [--record FILE.wav] [--verify-sequence] [--rt-priority N] [--quiet] [--help]";
 
 const char sim_help_text[] =
     "vocana-sim: plays the audio server's part against a Vocana device region.\n"
@@ -33,6 +33,8 @@ const char sim_help_text[] =
     "  --impulse            0.5 on all channels every rate/2 frames; measures round trip\n"
     "  --record FILE.wav    writes what comes from the host as 32-bit float WAV\n"
     "  --verify-sequence    checks that the host sends the --sequence formula\n"
+    "  --rt-priority N      SCHED_FIFO priority of the IO thread, 0..99, 0: normal priority\n"
+    "                       (default 80; needs root or RLIMIT_RTPRIO; not used with --fast)\n"
     "  --quiet              no progress or diagnostics on stderr\n"
     "\n"
     "stdout at the end, one 'key value' per line: frames_written frames_read overruns\n"
@@ -110,7 +112,8 @@ static int parse_tone(const char *s, sim_options *o, char *err, size_t errlen)
 
 enum opt_id {
     OPT_DEVICE, OPT_DIR, OPT_IO_FRAMES, OPT_SECONDS, OPT_FRAMES, OPT_FAST, OPT_WAIT_HOST,
-    OPT_PLAY, OPT_TONE, OPT_SEQUENCE, OPT_IMPULSE, OPT_RECORD, OPT_VERIFY, OPT_QUIET, OPT_HELP, OPT_SHM
+    OPT_PLAY, OPT_TONE, OPT_SEQUENCE, OPT_IMPULSE, OPT_RECORD, OPT_VERIFY, OPT_QUIET, OPT_HELP, OPT_SHM,
+    OPT_RT_PRIORITY
 };
 
 /* names stored inline (no pointers), so the table is plain read-only data */
@@ -127,6 +130,7 @@ static const struct opt_def {
     {"--impulse", OPT_IMPULSE, false},    {"--record", OPT_RECORD, true},
     {"--verify-sequence", OPT_VERIFY, false}, {"--quiet", OPT_QUIET, false},
     {"--help", OPT_HELP, false},          {"--shm", OPT_SHM, false},
+    {"--rt-priority", OPT_RT_PRIORITY, true},
 };
 
 static const char *source_name(enum sim_source s)
@@ -157,6 +161,7 @@ int sim_parse_args(int argc, char *const argv[], sim_options *o, char *err, size
     o->io_frames = SIM_DEFAULT_IO_FRAMES;
     o->wait_host = SIM_DEFAULT_WAIT_HOST;
     o->tone_dbfs = SIM_DEFAULT_TONE_DBFS;
+    o->rt_priority = SIM_DEFAULT_RT_PRIORITY;
     if (err && errlen)
         err[0] = '\0';
     uint32_t seen = 0; /* bit per opt_id: each option at most once */
@@ -176,7 +181,7 @@ int sim_parse_args(int argc, char *const argv[], sim_options *o, char *err, size
             return fail(err, errlen,
                         "unknown argument '%.60s' (accepted: --device --dir --shm --io-frames --seconds "
                         "--frames --fast --wait-host --play --tone --sequence --impulse --record "
-                        "--verify-sequence --quiet --help)", arg);
+                        "--verify-sequence --rt-priority --quiet --help)", arg);
         if (seen & (1u << def->id))
             return fail(err, errlen, "%s given twice (each option is accepted once)", def->name);
         seen |= 1u << def->id;
@@ -270,6 +275,12 @@ int sim_parse_args(int argc, char *const argv[], sim_options *o, char *err, size
             break;
         case OPT_QUIET:
             o->quiet = true;
+            break;
+        case OPT_RT_PRIORITY:
+            if (!parse_u64(val, &u) || u > 99)
+                return fail(err, errlen,
+                            "--rt-priority: '%.40s' is not an integer in 0..99 (0: normal priority)", val);
+            o->rt_priority = (uint32_t)u;
             break;
         case OPT_HELP:
             return SIM_ARGS_HELP;

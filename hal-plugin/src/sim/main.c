@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../os/realtime.h"
 #include "sim.h"
 #include "vocana/region_posix.h"
 
@@ -993,6 +994,11 @@ int main(int argc, char **argv)
     }
 
     diag_attached(&s);
+    if (!s.o.fast) { /* this thread is the IO thread: SCHED_FIFO before the loop */
+        vocana_rt_result rt;
+        vocana_rt_promote_self((int)s.o.rt_priority, &rt);
+        diag(&s, "IO thread %s", rt.text);
+    }
     uint64_t t0 = now_ns();
     if (s.o.fast)
         run_fast(&s);

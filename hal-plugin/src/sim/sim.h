@@ -37,6 +37,10 @@ enum sim_source {
 #define SIM_DEFAULT_IO_FRAMES   128u
 #define SIM_DEFAULT_WAIT_HOST   5.0
 #define SIM_DEFAULT_TONE_DBFS   (-20.0)
+/* SCHED_FIFO priority of the IO thread: the simulator plays the audio
+ * server, so it sits above the host's audio threads (70) and below
+ * PipeWire's data threads (88) */
+#define SIM_DEFAULT_RT_PRIORITY 80u
 #define SIM_MAX_SECONDS         1.0e7    /* about 116 days               */
 #define SIM_MAX_FRAMES          (UINT64_C(1) << 50)
 #define SIM_MAX_WAIT_HOST       86400.0
@@ -59,6 +63,7 @@ typedef struct sim_options {
     const char *record_path; /* NULL: nothing recorded                    */
     bool verify_sequence;
     bool quiet;
+    uint32_t rt_priority;    /* 0..99, 0: normal priority (real-time mode only) */
 } sim_options;
 
 /* One line naming every accepted option (for error messages). */

@@ -28,6 +28,7 @@ import org.vocana.host.engine.EngineWarmUp;
 import org.vocana.host.engine.FaultLog;
 import org.vocana.host.engine.FaultPolicy;
 import org.vocana.host.engine.TimeSummary;
+import org.vocana.host.os.Realtime;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.RegionException;
 import org.vocana.host.ring.RegionTransport;
@@ -112,7 +113,9 @@ public final class DeviceRuntime implements AutoCloseable {
             call(() -> {
                 player = new ChainPlayer(settings.channels(), settings.ioFrames(), settings.fadeFrames());
                 apply(settings.chain().isBlank() ? null : ChainSpec.parse(settings.chain()));
+                String others = Realtime.system().favourOtherThreads(Realtime.configuredNice());
                 engine = new DeviceEngine(region, player, settings.ioFrames());
+                events.accept("audio thread " + engine.scheduling() + ", " + others);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -444,6 +447,7 @@ public final class DeviceRuntime implements AutoCloseable {
         engine = new DeviceEngine(region, lost.reader(), lost.writer(), player, settings.ioFrames());
         events.accept(culprit + " stalled the audio thread for " + stalled / 1_000_000 + " ms: removed from the chain,"
                 + " audio resumed on a new thread (the stuck thread is abandoned)");
+        events.accept("the stuck audio thread " + lost.demotion());
     }
 
     /** The device's figures now. Thread: any. */
@@ -467,7 +471,8 @@ public final class DeviceRuntime implements AutoCloseable {
                     engine.writer().overruns(), engine.writer().deviceUnderruns(),
                     live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects,
                     engine.reader().deviceOverrunFrames(), engine.writer().deviceUnderrunFrames(),
-                    engine.writer().deviceLateFrames(), engine.writer().deviceReadLatency());
+                    engine.writer().deviceLateFrames(), engine.writer().deviceReadLatency(),
+                    engine.scheduling().description());
         });
     }
 

@@ -23,12 +23,14 @@ import org.vocana.host.engine.TimeSummary;
  * @param latencyFrames the chain's latency
  * @param faults effect faults reported (including stalls)
  * @param stalls times the watchdog replaced a stuck audio thread
+ * @param scheduling what the running audio thread got at its start, e.g. {@code SCHED_FIFO 70}
+ *     or {@code normal priority (why)}
  */
 public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary blockTime, long deadlineMisses,
                           long overloads, boolean shedding, long toHostOverruns, long toHostUnderruns,
                           long fromHostOverruns, long fromHostUnderruns, int latencyFrames, long faults, long stalls,
                           List<EffectStats> effects, long toHostOverrunFrames, long fromHostUnderrunFrames,
-                          long fromHostLateFrames, int readLatencyFrames) {
+                          long fromHostLateFrames, int readLatencyFrames, String scheduling) {
 
     /**
      * One slot of the configured chain.
@@ -57,6 +59,7 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
         sb.append("  deadline misses ").append(deadlineMisses).append(", overloads ").append(overloads)
                 .append(shedding ? " (shedding optional effects now)" : "").append(", stalls ").append(stalls)
                 .append(", faults ").append(faults).append('\n');
+        sb.append("  audio thread ").append(scheduling).append('\n');
         sb.append("  to host: device overruns ").append(untrusted(toHostOverruns)).append(" (")
                 .append(untrusted(toHostOverrunFrames)).append(" frames), host underruns ").append(toHostUnderruns)
                 .append("; from host: host overruns ").append(fromHostOverruns).append(", device underruns ")

@@ -3,8 +3,11 @@
  */
 package org.vocana.host.engine;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.vocana.host.os.Realtime;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.FromHostWriter;
 import org.vocana.host.ring.ToHostReader;
@@ -30,6 +33,11 @@ import org.vocana.host.ring.ToHostReader;
  * {@link #abandon}: whichever of the two moves first wins, so a thread that comes back late
  * never touches the rings again, and the control thread may start a new engine on the same
  * reader and writer.
+ *
+ * <p>Scheduling: the audio thread asks for SCHED_FIFO at {@link Realtime#configuredPriority} once
+ * at its start, before its loop ({@link #scheduling} tells what it got), and {@link #abandon}
+ * takes real-time scheduling away from an abandoned thread by its kernel thread id
+ * ({@link Realtime#demoteAbandoned}; {@link #demotion} tells what it became).
  */
 public final class DeviceEngine implements AutoCloseable {
 
@@ -61,6 +69,11 @@ public final class DeviceEngine implements AutoCloseable {
     private volatile long overloads;
     private volatile long deadlineMisses;
     private volatile boolean shedding;
+    private final int priority;
+    private final boolean idleWhenAbandoned;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private volatile Realtime.Scheduling scheduling;
+    private volatile String demotion;
 
     /**
      * Starts the audio thread on the region's reader and writer.
@@ -84,12 +97,20 @@ public final class DeviceEngine implements AutoCloseable {
         this.periodNanos = (long) (1e9 * block / region.sampleRate());
         this.parkNanos = Math.max(10_000L, Math.min(50_000L, periodNanos / 4));
         this.buffer = new float[region.channels()][block];
+        this.priority = Realtime.configuredPriority();
+        this.idleWhenAbandoned = Realtime.abandonedIdle();
         this.thread = Thread.ofPlatform().name("vocana-audio-" + region.deviceId()).daemon().unstarted(this::loop);
-        thread.setPriority(Thread.MAX_PRIORITY);
         thread.start();
+        try {
+            started.await(2, TimeUnit.SECONDS); // its tid is known before anyone can abandon it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void loop() {
+        scheduling = Realtime.system().promoteCurrentThread(priority); // once, before the loop
+        started.countDown();
         long lastBeat = 0;
         long partialSince = 0;
         long lastBlock = System.nanoTime();
@@ -181,6 +202,10 @@ public final class DeviceEngine implements AutoCloseable {
     public boolean abandon() {
         if (phase.compareAndSet(PROCESSING, ABANDONED)) {
             running = false;
+            Realtime.Scheduling s = scheduling;
+            // a thread that returned meanwhile exits: its tid is free (though not reused so soon)
+            demotion = thread.isAlive() ? Realtime.system().demoteAbandoned(s == null ? 0 : s.tid(), idleWhenAbandoned)
+                    : "had already returned";
             return true;
         }
         return false;
@@ -189,6 +214,20 @@ public final class DeviceEngine implements AutoCloseable {
     /** True once {@link #abandon} succeeded. */
     public boolean abandoned() {
         return phase.get() == ABANDONED;
+    }
+
+    /** What the audio thread got when it asked for real-time scheduling at its start. Thread: any. */
+    public Realtime.Scheduling scheduling() {
+        Realtime.Scheduling s = scheduling;
+        return s != null ? s : new Realtime.Scheduling(0, false, 0, "not started yet");
+    }
+
+    /**
+     * After a successful {@link #abandon}: what the thread's scheduling became, in one line (e.g.
+     * {@code now runs SCHED_OTHER at nice 0 ...}); null before. Thread: any.
+     */
+    public String demotion() {
+        return demotion;
     }
 
     /** The audio thread's id (for per-thread measurements). */

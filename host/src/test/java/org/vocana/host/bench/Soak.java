@@ -33,9 +33,15 @@ import org.vocana.host.wav.WavReader;
  * first half holds the JIT's one-off deoptimisations of new code paths), and clicks: sample-to-sample steps in the
  * recording larger than the tone's own steepest step at the chain's highest gain (x1.5).
  *
- * <p>{@code ./vocana bench soak [SECONDS] [EDITS]} runs it twice in child JVMs, with generational
- * ZGC and with G1, and prints both side by side. {@link #run} is also used by a short test in the
- * build ({@code SoakTest}).
+ * <p>{@code ./vocana bench soak [SECONDS] [EDITS] [--configs LIST] [--hogs N]} runs it once per
+ * configuration in child JVMs and prints them side by side. A configuration is
+ * {@code zgc|g1} with {@code -rt} (the defaults: the host's audio thread at SCHED_FIFO 70, its other
+ * threads at nice -11, the simulator's IO thread at SCHED_FIFO 80), {@code -fifo} (the same with the
+ * other threads at nice 0) or {@code -nort} (everything at normal priority), and optionally
+ * {@code -mlock} (the child locks its memory first: {@code mlockall}); the default list is
+ * {@code zgc-rt,g1-rt}. {@code --hogs N} starts N busy processes ({@code yes > /dev/null}) at
+ * normal priority for the whole bench. {@link #run} is also used by a short test in the build
+ * ({@code SoakTest}).
  */
 public final class Soak {
 
@@ -45,14 +51,14 @@ public final class Soak {
                          long earlyAudioThreadBytes, long audioThreadBytes, long clicks, long underrunClicks, long allocatedMegabytes, long faults, String finalChain) {
 
         String row() {
-            return String.format(Locale.ROOT, "%-5s %6.0f s %6d %8d %10d %9d %9d %9.1f %9.1f %8d/%-6d %6d/%-6d %8d MB/s",
+            return String.format(Locale.ROOT, "%-12s %6.0f s %6d %8d %10d %9d %9d %9.1f %9.1f %8d/%-6d %6d/%-6d %8d MB/s",
                     gc, seconds, edits, blocks, deviceUnderruns, deviceOverruns + hostOverruns, deadlineMisses,
                     p999Nanos / 1000.0, maxNanos / 1000.0, earlyAudioThreadBytes, audioThreadBytes, clicks - underrunClicks,
                     underrunClicks, (long) (allocatedMegabytes / seconds));
         }
 
         static String header() {
-            return String.format(Locale.ROOT, "%-5s %8s %6s %8s %10s %9s %9s %9s %9s %15s %13s %13s", "gc", "time",
+            return String.format(Locale.ROOT, "%-12s %8s %6s %8s %10s %9s %9s %9s %9s %15s %13s %13s", "run", "time",
                     "edits", "blocks", "underruns", "overruns", "deadline", "p99.9 µs", "max µs", "audio B 1st/2nd",
                     "clicks other/gap", "allocator");
         }
@@ -63,7 +69,14 @@ public final class Soak {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--child")) {
-            Result r = run(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]));
+            String label = args[5];
+            if (label.endsWith("-mlock")) {
+                String why = org.vocana.host.os.Realtime.system().lockMemory();
+                System.err.println("soak " + label + ": memory " + (why == null ? "locked (mlockall)" : "not locked: " + why));
+            }
+            int simPriority = label.contains("-nort") ? 0 : -1; // -fifo and -rt: the simulator at SCHED_FIFO 80
+            Result r = run(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]),
+                    simPriority, label);
             System.out.println("RESULT " + String.join(" ", List.of(r.gc(), String.valueOf(r.seconds()),
                     String.valueOf(r.edits()), String.valueOf(r.blocks()), String.valueOf(r.deviceUnderruns()),
                     String.valueOf(r.deviceOverruns()), String.valueOf(r.hostOverruns()), String.valueOf(r.deadlineMisses()),
@@ -73,18 +86,57 @@ public final class Soak {
                     String.valueOf(r.faults()))));
             return;
         }
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 60;
-        int edits = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        List<String> positional = new ArrayList<>();
+        List<String> configs = List.of("zgc-rt", "g1-rt");
+        int hogs = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--configs" -> configs = List.of(args[++i].split(","));
+                case "--hogs" -> hogs = Integer.parseInt(args[++i]);
+                default -> positional.add(args[i]);
+            }
+        }
+        for (String c : configs) {
+            if (!c.matches("(zgc|g1)-(rt|fifo|nort)(-mlock)?")) {
+                throw new IllegalArgumentException("soak: configuration '" + c + "' is not valid: accepted zgc|g1, then"
+                        + " -rt|-fifo|-nort, then optionally -mlock (e.g. zgc-rt,zgc-fifo,zgc-nort,zgc-rt-mlock)");
+            }
+        }
+        double seconds = positional.size() > 0 ? Double.parseDouble(positional.get(0)) : 60;
+        int edits = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 1000;
         Path sim = Path.of("hal-plugin", "build", "vocana-sim").toAbsolutePath();
         System.out.printf(Locale.ROOT, "soak: %.0f s per run, %d edits, 48 kHz stereo, 128-frame IO, chain of %s,"
-                + " >= 200 MB/s allocated in the background%n", seconds, edits, String.join("/", EFFECTS));
+                + " >= 200 MB/s allocated in the background, %d busy processes at normal priority%n", seconds, edits,
+                String.join("/", EFFECTS), hogs);
+        List<Process> busy = new ArrayList<>();
+        for (int i = 0; i < hogs; i++) {
+            busy.add(new ProcessBuilder("yes").redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        }
+        try {
+            soakAll(sim, seconds, edits, configs);
+        } finally {
+            for (Process b : busy) {
+                b.destroy();
+            }
+        }
+    }
+
+    private static void soakAll(Path sim, double seconds, int edits, List<String> configs) throws Exception {
         System.out.println(Result.header());
-        for (String gc : List.of("-XX:+UseZGC", "-XX:+UseG1GC")) {
+        for (String config : configs) {
             Path scratch = Files.createTempDirectory("vocana-soak");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    gc, "-Xmx2g", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    config.startsWith("g1") ? "-XX:+UseG1GC" : "-XX:+UseZGC", "-Xmx2g",
+                    "--enable-native-access=ALL-UNNAMED"));
+            if (config.contains("-nort")) {
+                cmd.add("-D" + org.vocana.host.os.Realtime.PRIORITY_PROPERTY + "=0");
+            }
+            if (config.contains("-nort") || config.contains("-fifo")) {
+                cmd.add("-D" + org.vocana.host.os.Realtime.NICE_PROPERTY + "=0");
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     Soak.class.getName(), "--child", sim.toString(), scratch.toString(), String.valueOf(seconds),
-                    String.valueOf(edits)));
+                    String.valueOf(edits), config));
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String out = new String(p.getInputStream().readAllBytes());
             p.waitFor();
@@ -99,9 +151,18 @@ public final class Soak {
         }
     }
 
-    /** One soak run in this JVM. */
+    /** One soak run in this JVM (the simulator at its default real-time priority). */
     public static Result run(Path sim, Path scratch, double seconds, int edits) throws Exception {
-        String gc = ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName())
+        return run(sim, scratch, seconds, edits, -1, null);
+    }
+
+    /**
+     * One soak run in this JVM; the simulator's IO thread at SCHED_FIFO {@code simPriority} (0: normal
+     * priority, -1: its default); {@code label} names the run in the result (null: the collector's name).
+     */
+    public static Result run(Path sim, Path scratch, double seconds, int edits, int simPriority, String label)
+            throws Exception {
+        String gc = label != null ? label : ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName())
                 .anyMatch(n -> n.startsWith("ZGC")) ? "ZGC" : ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .anyMatch(b -> b.getName().startsWith("G1")) ? "G1" : "other";
         TestCatalog catalog = TestCatalog.builtIns();
@@ -112,11 +173,21 @@ public final class Soak {
         AtomicLong allocated = new AtomicLong();
         Thread allocator = Thread.ofPlatform().daemon().name("soak-allocator").start(() -> allocate(stop, allocated));
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (DeviceRuntime device = new DeviceRuntime(settings, catalog, regions, 300, line -> { })) {
-            Process p = new ProcessBuilder(sim.toString(), "--device", "soak", "--dir", regions.toString(), "--tone",
-                    "440:-12", "--record", recording.toString(), "--seconds", String.valueOf(seconds + 3), "--quiet")
-                    .redirectErrorStream(true).start();
+        try (DeviceRuntime device = new DeviceRuntime(settings, catalog, regions, 300, line -> {
+            if (label != null && line.startsWith("audio thread ")) {
+                System.err.println("soak " + label + ": " + line);
+            }
+        })) {
+            List<String> simCmd = new ArrayList<>(List.of(sim.toString(), "--device", "soak", "--dir", regions.toString(),
+                    "--tone", "440:-12", "--record", recording.toString(), "--seconds", String.valueOf(seconds + 3), "--quiet"));
+            if (simPriority >= 0) {
+                simCmd.addAll(List.of("--rt-priority", String.valueOf(simPriority)));
+            }
+            Process p = new ProcessBuilder(simCmd).redirectErrorStream(true).start();
             Thread.sleep(1_000); // the pipeline fills, the JIT settles
+            if (label != null) {
+                System.err.println("soak " + label + ": simulator IO thread " + org.vocana.host.os.Realtime.policyOfProcess(p.pid()).describe());
+            }
             long audio = device.audioThreadId();
             long bytesBefore = threads.getThreadAllocatedBytes(audio);
             long allocatedBefore = allocated.get();
