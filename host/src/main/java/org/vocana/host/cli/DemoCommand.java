@@ -79,13 +79,16 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = outputDir != null ? outputDir : home.resolve("out").resolve("demo");
         Files.createDirectories(dir);
         Path input = dir.resolve("noisy-speech.wav");
+        Path output = dir.resolve("noisy-speech.processed.wav");
+        // both are replaced: only regular files (a FIFO, device or link there is refused before any work)
+        WavWriter.checkTarget(input);
+        WavWriter.checkTarget(output);
         try (InputStream example = DemoCommand.class.getResourceAsStream(EXAMPLE)) {
             if (example == null) {
                 throw new IOException("the shipped example " + EXAMPLE + " is missing from the host bundle");
             }
             Files.copy(example, input, StandardCopyOption.REPLACE_EXISTING);
         }
-        Path output = dir.resolve("noisy-speech.processed.wav");
         ChainSpec spec = ChainSpec.parse(presetChain());
         Effects.awaitInstalled(catalog, spec);
         new ChainResolver(catalog).check(spec);
