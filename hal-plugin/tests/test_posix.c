@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -438,7 +439,51 @@ static void test_claim(void)
     free(d);
 }
 
+/* Permission denied on the folder above the region directory is reported as such, not as a
+ * missing directory (which suggests "is the host running?").  Root passes every permission
+ * check, so as root the checks run in a child that has given up root (uid 65534). */
+static void test_region_dir_access(void)
+{
+    char *d = make_tmpdir();
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    char locked[600], region[700];
+    snprintf(locked, sizeof locked, "%s/locked", d);
+    snprintf(region, sizeof region, "%s/vocana", locked);
+    CHECK(mkdir(locked, 0700) == 0);
+    CHECK(mkdir(region, 0700) == 0);
+    CHECK(chmod(d, 0755) == 0);
+    int fd = -1;
+    if (geteuid() != 0) {
+        CHECK(chmod(locked, 0) == 0);
+        CHECK_RC(vocana_region_dir_check(region, getuid()), VOCANA_E_DIR_ACCESS);
+        CHECK_RC(vocana_claim(region, "mic", "to-host", getuid(), &fd), VOCANA_E_DIR_ACCESS);
+        CHECK(chmod(locked, 0700) == 0);
+    } else {
+        pid_t child = fork();
+        CHECK(child >= 0);
+        if (child == 0) {
+            if (setgid(65534) != 0 || setuid(65534) != 0)
+                _exit(10);
+            if (vocana_region_dir_check(region, 65534) != VOCANA_E_DIR_ACCESS)
+                _exit(11);
+            if (vocana_claim(region, "mic", "to-host", 65534, &fd) != VOCANA_E_DIR_ACCESS)
+                _exit(12);
+            _exit(0);
+        }
+        int status = 0;
+        CHECK(waitpid(child, &status, 0) == child);
+        CHECK(WIFEXITED(status));
+        CHECK_EQ(WEXITSTATUS(status), 0);
+    }
+    CHECK(strstr(vocana_strerror(VOCANA_E_DIR_ACCESS), "permission denied") != NULL);
+    rm_rf(d);
+    free(d);
+}
+
 const th_test posix_tests[] = {
+    {"posix_region_dir_access", test_region_dir_access},
     {"posix_claim_one_stream_per_direction", test_claim},
     {"posix_region_dir_and_path", test_region_dir_and_path},
     {"posix_region_dir_check", test_region_dir_check},

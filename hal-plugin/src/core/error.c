@@ -95,6 +95,8 @@ const char *vocana_strerror(int err)
         return "region file size out of range; accepted: 1024 bytes to 256 MiB + 1 KiB";
     case VOCANA_E_MMAP:
         return "cannot map the region file";
+    case VOCANA_E_DIR_ACCESS:
+        return "permission denied on the region directory (or a folder above it); it must be the running user's own folder";
     case VOCANA_E_CLAIMED:
         return "this direction of the device is in use by another stream; one writer and one reader per device";
     case VOCANA_E_VERSION_OLD:

@@ -56,7 +56,7 @@ int vocana_region_dir_check(const char *dir, uid_t owner)
         return VOCANA_E_ARG;
     struct stat st;
     if (lstat(dir, &st) != 0)
-        return VOCANA_E_DIR_MISSING;
+        return errno == EACCES || errno == EPERM ? VOCANA_E_DIR_ACCESS : VOCANA_E_DIR_MISSING;
     if (!S_ISDIR(st.st_mode))
         return VOCANA_E_DIR_NOT_DIR;
     if (st.st_uid != owner)
@@ -169,7 +169,7 @@ int vocana_claim(const char *dir, const char *device_id, const char *direction, 
     if (!vocana_device_id_valid(device_id))
         return VOCANA_E_DEVICE_ID;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return VOCANA_E_DIR_MISSING;
+        return errno == EACCES || errno == EPERM ? VOCANA_E_DIR_ACCESS : VOCANA_E_DIR_MISSING;
     int rc = vocana_region_dir_check(dir, owner);
     if (rc)
         return rc;

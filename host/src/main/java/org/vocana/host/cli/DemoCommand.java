@@ -10,14 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -30,6 +28,7 @@ import org.vocana.host.effects.EffectCatalog;
 import org.vocana.host.offline.OfflineProcessor;
 import org.vocana.host.offline.OfflineProcessor.Summary;
 import org.vocana.host.presets.PresetConfig;
+import org.vocana.host.wav.TempFiles;
 import org.vocana.host.wav.WavFormat;
 import org.vocana.host.wav.WavReader;
 import org.vocana.host.wav.WavWriter;
@@ -51,6 +50,9 @@ final class DemoCommand implements Callable<Integer> {
     static final String EXAMPLE = "/examples/noisy-speech.wav";
     static final String PRESET = "voice";
     static final int IO_FRAMES = 128;
+    /** The real-time demo's work folder next to the output: {@code .demo-PID-DIGITS}. */
+    static final String DEMO_WORK_PREFIX = ".demo-";
+    private static final java.util.regex.Pattern DEMO_WORK_REST = java.util.regex.Pattern.compile("-[0-9]+");
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR",
             description = "Folder for the input copy and the result (default: out/demo under the Vocana folder).")
@@ -77,13 +79,16 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = outputDir != null ? outputDir : home.resolve("out").resolve("demo");
         Files.createDirectories(dir);
         Path input = dir.resolve("noisy-speech.wav");
+        Path output = dir.resolve("noisy-speech.processed.wav");
+        // both are replaced: only regular files (a FIFO, device or link there is refused before any work)
+        WavWriter.checkTarget(input);
+        WavWriter.checkTarget(output);
         try (InputStream example = DemoCommand.class.getResourceAsStream(EXAMPLE)) {
             if (example == null) {
                 throw new IOException("the shipped example " + EXAMPLE + " is missing from the host bundle");
             }
             Files.copy(example, input, StandardCopyOption.REPLACE_EXISTING);
         }
-        Path output = dir.resolve("noisy-speech.processed.wav");
         ChainSpec spec = ChainSpec.parse(presetChain());
         Effects.awaitInstalled(catalog, spec);
         new ChainResolver(catalog).check(spec);
@@ -148,8 +153,11 @@ final class DemoCommand implements Callable<Integer> {
      * chain latency) so that it lines up with the input.
      */
     private Streamed stream(Path sim, Path input, Path output, ChainSpec spec) throws IOException, InterruptedException {
-        Path work = Files.createTempDirectory(output.getParent(), ".demo-",
+        // the work folder is named after this process: a later demo removes it if this one is killed
+        TempFiles.removeStale(output.getParent(), DEMO_WORK_PREFIX, DEMO_WORK_REST, true);
+        Path work = Files.createTempDirectory(output.getParent(), DEMO_WORK_PREFIX + TempFiles.pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        TempFiles.track(work); // removed on SIGINT/SIGTERM too
         try {
             WavFormat format;
             long frames;
@@ -202,11 +210,8 @@ final class DemoCommand implements Callable<Integer> {
             writeAligned(recording, output, roundTrip, frames);
             return new Streamed(stats, roundTrip);
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            TempFiles.deleteTree(work);
+            TempFiles.forget(work);
         }
     }
 

@@ -31,10 +31,11 @@ final class ProcessCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "Input WAV file.")
+    @Parameters(index = "0", paramLabel = "IN", description = "Input WAV file (a regular file).")
     Path input;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output WAV file (replaced if it exists).")
+    @Parameters(index = "1", paramLabel = "OUT",
+            description = "Output WAV file: a new path, or a regular file to replace (it keeps its mode).")
     Path output;
 
     @Option(names = {"-c", "--chain"}, paramLabel = "SPEC",
@@ -74,6 +75,7 @@ final class ProcessCommand implements Callable<Integer> {
         if (block < 1 || block > OfflineProcessor.MAX_BLOCK) {
             throw new IllegalArgumentException("--block " + block + " is not supported: accepted 1.." + OfflineProcessor.MAX_BLOCK);
         }
+        OfflineProcessor.checkFiles(input, output); // before any work: a FIFO, device or folder is refused
         Effects.awaitInstalled(catalog, chainSpec);
         OfflineProcessor processor = new OfflineProcessor(new ChainResolver(catalog));
         ProgressBar progress = quiet ? null : ProgressBar.forTerminal(err);

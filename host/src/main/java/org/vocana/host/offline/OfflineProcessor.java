@@ -16,6 +16,7 @@ import org.vocana.host.engine.FaultLog;
 import org.vocana.host.wav.WavEncoding;
 import org.vocana.host.wav.WavException;
 import org.vocana.host.wav.WavFormat;
+import org.vocana.host.wav.TempFiles;
 import org.vocana.host.wav.WavReader;
 import org.vocana.host.wav.WavWriter;
 
@@ -81,15 +82,7 @@ public final class OfflineProcessor {
         if (blockFrames < 1 || blockFrames > MAX_BLOCK) {
             throw new IllegalArgumentException("block size " + blockFrames + " is not supported: accepted 1.." + MAX_BLOCK);
         }
-        if (!Files.exists(in)) {
-            throw new WavException(in + ": no such file");
-        }
-        if (Files.isDirectory(in)) {
-            throw new WavException(in + ": is a directory, not a WAV file");
-        }
-        if (Files.exists(out) && isSameFile(in, out)) {
-            throw new WavException(out + ": output is the input file; choose another output path");
-        }
+        checkFiles(in, out);
         resolver.check(spec);
         long start = System.nanoTime();
         try (WavReader reader = WavReader.open(in)) {
@@ -107,6 +100,29 @@ public final class OfflineProcessor {
                         run.inMeter.levels(), run.outMeter.levels(), run.clipped, reader.truncated(),
                         System.nanoTime() - start, List.copyOf(faults));
             }
+        }
+    }
+
+    /**
+     * The checks made before any work: {@code in} is a regular file (a FIFO or a device is refused,
+     * so nothing blocks on it), {@code out} is a regular file or does not exist, and they differ.
+     *
+     * @throws WavException with a one-line message naming the path
+     */
+    public static void checkFiles(Path in, Path out) throws WavException {
+        if (!Files.exists(in)) {
+            throw new WavException(in + ": no such file");
+        }
+        if (Files.isDirectory(in)) {
+            throw new WavException(in + ": is a directory, not a WAV file");
+        }
+        String kind = TempFiles.nonRegularKind(in, true);
+        if (kind != null) {
+            throw new WavException(in + ": is " + kind + "; the input must be a regular WAV file");
+        }
+        WavWriter.checkTarget(out);
+        if (Files.exists(out) && isSameFile(in, out)) {
+            throw new WavException(out + ": output is the input file; choose another output path");
         }
     }
 

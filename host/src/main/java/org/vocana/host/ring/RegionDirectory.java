@@ -5,6 +5,7 @@ package org.vocana.host.ring;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -112,8 +113,9 @@ public final class RegionDirectory {
                 probe = Files.createTempFile("vocana-uid", ".probe");
                 u = ((Number) Files.getAttribute(probe, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
             } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-                throw new RegionException(RegionError.IO,
-                        "cannot determine the user id (needs a POSIX file system for java.io.tmpdir): " + e);
+                throw new RegionException(RegionError.IO, "cannot determine the user id: it is read from a file made in"
+                        + " java.io.tmpdir " + System.getProperty("java.io.tmpdir") + " (" + reason(e)
+                        + "); required: a writable folder with POSIX owners");
             } finally {
                 if (probe != null) {
                     try {
@@ -133,6 +135,10 @@ public final class RegionDirectory {
      * missing, then checks it with {@link #checkDirectory}.
      */
     public static void ensureDirectory(Path dir, long uid) throws RegionException {
+        Path denied = deniedAncestor(dir);
+        if (denied != null) {
+            throw accessDenied(dir, denied, uid);
+        }
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             Path parent = dir.toAbsolutePath().getParent();
             if (parent == null || !Files.isDirectory(parent)) {
@@ -144,11 +150,66 @@ public final class RegionDirectory {
                 Files.setPosixFilePermissions(dir, DIR_PERMISSIONS); // the umask may have narrowed it
             } catch (FileAlreadyExistsException raced) {
                 // created meanwhile by someone else: the check below decides
+            } catch (AccessDeniedException e) {
+                throw accessDenied(dir, parent, uid);
             } catch (IOException | UnsupportedOperationException e) {
-                throw new RegionException(RegionError.IO, "region directory " + dir + ": cannot create it: " + e, e);
+                throw new RegionException(RegionError.IO, "region directory " + dir + ": cannot create it ("
+                        + reason(e) + ")", e);
             }
         }
         checkDirectory(dir, uid);
+    }
+
+    /**
+     * The folder that keeps this process from reaching {@code path}: the first ancestor (from the
+     * root down) that exists but that it may not search, or null. Root may search everything.
+     */
+    public static Path deniedAncestor(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        if (parent == null) {
+            return null;
+        }
+        Path p = absolute.getRoot();
+        for (Path name : parent) {
+            p = p.resolve(name);
+            if (!Files.isDirectory(p)) {
+                return null; // missing (or not a folder): reported as such by the caller
+            }
+            if (!Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * "permission denied on FOLDER (owner uid O, mode M)" for {@code what} below it, with what
+     * is accepted: one line.
+     */
+    public static RegionException accessDenied(Path what, Path folder, long uid) {
+        String owner = "";
+        try {
+            Map<String, Object> a = Files.readAttributes(folder, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+            owner = " (owner uid " + uidOf(a) + ", mode " + octal(mode(a)) + ")";
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // the path alone then
+        }
+        return new RegionException(RegionError.DIR_ACCESS, "permission denied on " + folder + owner + " for " + what
+                + (uid < 0 ? "; required: a runtime folder of this user (set XDG_RUNTIME_DIR to one)"
+                        : "; required: a runtime folder of uid " + uid + " (set XDG_RUNTIME_DIR to one, e.g. /run/user/"
+                        + uid + ")"));
+    }
+
+    static String reason(Exception e) {
+        String m = e.getMessage();
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip();
     }
 
     /** Mirror of {@code vocana_region_dir_check}: a directory, not a link, owned by uid, mode 0700. */
@@ -197,12 +258,27 @@ public final class RegionDirectory {
         try {
             return Files.readAttributes(p, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
+            Path denied = deniedAncestor(p);
+            if (denied != null) {
+                throw accessDenied(p, denied, currentUidOrMinusOne());
+            }
             throw new RegionException(missing, what + " " + p + " does not exist", e);
+        } catch (AccessDeniedException e) {
+            Path denied = deniedAncestor(p);
+            throw accessDenied(p, denied != null ? denied : p.toAbsolutePath().getParent(), currentUidOrMinusOne());
         } catch (IOException e) {
             throw new RegionException(RegionError.IO, what + " " + p + ": cannot read its attributes: " + e, e);
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             throw new RegionException(RegionError.IO,
                     what + " " + p + ": the file system has no POSIX owner/mode attributes (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static long currentUidOrMinusOne() {
+        try {
+            return currentUid();
+        } catch (RegionException e) {
+            return -1;
         }
     }
 

@@ -43,8 +43,10 @@ public enum RegionError {
     MMAP(43, "cannot map the region file"),
     /** Device side only: another stream holds this direction of the device (ALSA). */
     CLAIMED(44, "this direction of the device is in use by another stream; one writer and one reader per device"),
+    /** Permission denied on the region directory or a folder above it (another user's folder). */
+    DIR_ACCESS(45, "permission denied on the region directory (or a folder above it); it must be the running user's own folder"),
     /** Device side only: the region's ABI minor is older than the reader's (abi.h section 0). */
-    VERSION_OLD(45, "region ABI minor version is older than this device side's 1.1; update the host"),
+    VERSION_OLD(46, "region ABI minor version is older than this device side's 1.1; update the host"),
     /** Host only: creating, sizing, renaming or removing a file failed. */
     IO(-1, "file I/O failed"),
     /** Host only: another host still bumps the heartbeat of the region to be taken over. */

@@ -73,6 +73,11 @@ public final class WavReader implements AutoCloseable {
         if (Files.isDirectory(path)) {
             throw new WavException(name + ": is a directory, not a WAV file");
         }
+        // a FIFO or a device would block or never end: only regular files (or links to one) are read
+        String kind = TempFiles.nonRegularKind(path, true);
+        if (kind != null) {
+            throw new WavException(name + ": is " + kind + "; the input must be a regular WAV file");
+        }
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);

@@ -10,17 +10,25 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
  * Writes a WAV file from planar floats. The samples go to a temporary file next to the target
- * ({@code .NAME.RANDOM.tmp}); {@link #commit()} completes the header, forces the data to disk
- * and renames the file onto the target, replacing it. Closing without a commit deletes the
- * temporary file, so the target never holds a partial file.
+ * ({@code .NAME.PID.RANDOM.tmp}, readable by the owner only); {@link #commit()} completes the
+ * header, forces the data to disk and renames the file onto the target, replacing it (a replaced
+ * file keeps its permissions). Closing without a commit deletes the temporary file, so the target
+ * never holds a partial file; so does a SIGINT or SIGTERM ({@link TempFiles}), and the next writer
+ * of the same target removes what a killed process left. Only a regular file is replaced: a
+ * directory, FIFO, device, socket or symbolic link at the target is refused.
  *
  * <p>Integer encodings round to the nearest step (ties to even) of 2^-(bits-1) and clamp to
  * the integer range, so +1.0 becomes the largest positive value; NaN becomes 0. Floats are
@@ -38,6 +46,9 @@ public final class WavWriter implements AutoCloseable {
     /** Speaker masks for 1..8 channels: mono (centre), stereo, 3.0, quad, 5.0, 5.1, 6.1, 7.1. */
     private static final int[] CHANNEL_MASKS = {0x4, 0x3, 0x7, 0x33, 0x37, 0x3F, 0x70F, 0x63F};
     private static final int TEMP_NAME_MAX = 100;
+    /** After {@code .NAME.PID}: what a temporary name ends with. */
+    private static final Pattern STALE_REST = Pattern.compile("\\.[0-9a-z]{1,13}\\.tmp");
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private enum State { OPEN, FAILED, COMMITTED, CLOSED }
 
@@ -53,6 +64,8 @@ public final class WavWriter implements AutoCloseable {
     private byte[] bytes;
     private ByteBuffer buffer;
     private State state = State.OPEN;
+    private boolean tracked;
+    private Set<PosixFilePermission> newFileMode;
 
     private WavWriter(String name, Path target, Path temp, FileChannel channel, WavFormat format, long riffLimit) {
         this.name = name;
@@ -78,9 +91,7 @@ public final class WavWriter implements AutoCloseable {
     /** As {@link #create(Path, WavFormat)} with a smaller size limit, for tests. */
     static WavWriter create(Path target, WavFormat format, long riffLimit) throws IOException {
         String name = target.toString();
-        if (Files.isDirectory(target)) {
-            throw new WavException(name + ": is a directory; expected a file name for the output WAV");
-        }
+        checkTarget(target);
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Path fileName = absolute.getFileName();
@@ -98,11 +109,14 @@ public final class WavWriter implements AutoCloseable {
         if (base.length() > TEMP_NAME_MAX) {
             base = base.substring(0, TEMP_NAME_MAX);
         }
+        // what a killed run (SIGKILL) of this output left: removed if that process is gone
+        String prefix = "." + base + ".";
+        TempFiles.removeStale(dir, prefix, STALE_REST, false);
         Path temp = null;
         FileChannel channel = null;
         for (int attempt = 0; channel == null; attempt++) {
-            temp = dir.resolve("." + base + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
-                    + ".tmp");
+            temp = dir.resolve(prefix + TempFiles.pid() + "."
+                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
             try {
                 channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             } catch (FileAlreadyExistsException e) {
@@ -119,6 +133,13 @@ public final class WavWriter implements AutoCloseable {
         }
         WavWriter writer = new WavWriter(name, target, temp, channel, format, riffLimit);
         try {
+            TempFiles.track(temp);
+            writer.tracked = true;
+            // a new output gets the mode a new file gets here (umask applied); until then only the owner reads it
+            writer.newFileMode = permissions(temp);
+            if (writer.newFileMode != null) {
+                Files.setPosixFilePermissions(temp, OWNER_ONLY);
+            }
             writer.writeFully(writer.header.bytes(0, 0));
         } catch (IOException | RuntimeException | Error e) {
             try {
@@ -129,6 +150,26 @@ public final class WavWriter implements AutoCloseable {
             throw e;
         }
         return writer;
+    }
+
+    /**
+     * Refuses an output path that exists and is not a regular file (a directory, a FIFO, a device,
+     * a socket, a symbolic link): only a regular file is replaced. One-line message naming the path.
+     */
+    public static void checkTarget(Path target) throws WavException {
+        String kind = TempFiles.nonRegularKind(target, false);
+        if (kind != null) {
+            throw new WavException(target + ": is " + kind + "; the output must be a regular file (it is replaced)"
+                    + " or a path that does not exist");
+        }
+    }
+
+    private static Set<PosixFilePermission> permissions(Path p) {
+        try {
+            return Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null; // no POSIX permissions here: the file system decides
+        }
     }
 
     /** The format being written. */
@@ -263,11 +304,21 @@ public final class WavWriter implements AutoCloseable {
             writeFully(header.bytes(dataBytes, dataBytes / blockAlign));
             channel.force(true);
             channel.close();
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            checkTarget(target); // it may have been replaced meanwhile
+            // a replaced file keeps its mode; a new one gets the mode of a new file
+            Set<PosixFilePermission> mode = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                    ? permissions(target) : newFileMode;
+            if (mode != null && newFileMode != null) {
+                Files.setPosixFilePermissions(temp, mode);
             }
+            TempFiles.publish(temp, name, () -> {
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
+            tracked = false;
         } catch (IOException e) {
             throw failed(e);
         }
@@ -300,6 +351,10 @@ public final class WavWriter implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(temp);
+            if (tracked) {
+                TempFiles.forget(temp);
+                tracked = false;
+            }
         } catch (IOException e) {
             WavException w = new WavException(name + ": cannot delete the temporary file " + temp + " ("
                     + WavReader.reason(e) + ")", e);

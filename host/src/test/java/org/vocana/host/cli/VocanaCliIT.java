@@ -181,45 +181,57 @@ class VocanaCliIT {
         // same signal, sample for sample (same blocks, same latency compensation). One device underrun
         // is expected (the simulator attaches before the host's first block). In a run that a busy
         // machine disturbed further (deadline misses, more underruns) the blocks around each dropout
-        // differ, a little more with the stateful noise suppressor: up to a tenth of the samples, never
-        // the alignment; a disturbed run beyond that is repeated (up to three runs).
-        String last = "";
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Path out = dir.resolve("demo" + attempt);
-            Result r = vocana("demo", "--output", out.toString());
-            assertEquals(0, r.exit(), r.err());
-            Path processed = out.resolve("noisy-speech.processed.wav");
-            assertTrue(Files.exists(processed), r.out());
-            assertTrue(r.out().contains(processed.toString()), r.out());
-            assertTrue(r.err().contains(" blocks  block time p99 "), "live stats: " + r.err());
-            float[][] y = readAll(processed);
-            assertTrue(TruePeakMeter.toDb(TruePeakMeter.bs1770Style().peak(y)) <= -1.0);
-            assertEquals(x[0].length, y[0].length, "same length as the input");
-            long differing = 0;
-            long compared = 0;
-            for (int c = 0; c < x.length; c++) {
-                for (int i = 480; i < x[c].length; i++, compared++) {
-                    if (Math.abs(x[c][i] - y[c][i]) > 1.0 / 32768) {
-                        differing++;
-                    }
+        // differ (a late block is dropped, not delayed), and the stateful noise suppressor carries that
+        // a little further: the alignment must hold all the same, so the result correlates best with
+        // the offline rendering at lag 0. One run, judged either way: no retry.
+        Path out = dir.resolve("demo");
+        Result r = vocana("demo", "--output", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        Path processed = out.resolve("noisy-speech.processed.wav");
+        assertTrue(Files.exists(processed), r.out());
+        assertTrue(r.out().contains(processed.toString()), r.out());
+        assertTrue(r.err().contains(" blocks  block time p99 "), "live stats: " + r.err());
+        float[][] y = readAll(processed);
+        assertTrue(TruePeakMeter.toDb(TruePeakMeter.bs1770Style().peak(y)) <= -1.0);
+        assertEquals(x[0].length, y[0].length, "same length as the input");
+        long differing = 0;
+        long compared = 0;
+        for (int c = 0; c < x.length; c++) {
+            for (int i = 480; i < x[c].length; i++, compared++) {
+                if (Math.abs(x[c][i] - y[c][i]) > 1.0 / 32768) {
+                    differing++;
                 }
             }
-            last = "real time vs offline: " + differing + " of " + compared + " samples differ; " + r.out();
-            boolean disturbed = count(r.out(), "deadline misses (\\d+)") > 0 || count(r.out(), "overloads (\\d+)") > 0
-                    || count(r.out(), "device underruns (\\d+)") > 1;
-            if (differing <= compared / 50) {
-                return;
-            }
-            assertTrue(disturbed, "an undisturbed real-time run must match the offline rendering: " + last);
-            // disturbed: the blocks around a dropout differ, and the suppressor's state carries that a
-            // little further, but the alignment must hold (a shift would change nearly every sample)
-            if (differing <= compared / 10) {
-                System.out.println("demo: a disturbed run, aligned: " + last);
-                return;
-            }
-            System.out.println("demo: run " + (attempt + 1) + " was disturbed by the machine, again: " + last);
         }
-        org.junit.jupiter.api.Assumptions.abort("this machine disturbed 3 real-time demo runs: " + last);
+        String report = "real time vs offline: " + differing + " of " + compared + " samples differ; " + r.out();
+        boolean disturbed = count(r.out(), "deadline misses (\\d+)") > 0 || count(r.out(), "overloads (\\d+)") > 0
+                || count(r.out(), "device underruns (\\d+)") > 1;
+        if (!disturbed) {
+            assertTrue(differing <= compared / 50, "an undisturbed real-time run must match the offline rendering: " + report);
+        } else {
+            System.out.println("demo: a disturbed run: " + report);
+        }
+        assertEquals(0, bestLag(x, y, 480, 256), "aligned with the offline rendering: " + report);
+    }
+
+    /** The lag in -range..range at which y correlates best with x (summed over channels), from frame {@code from}. */
+    static int bestLag(float[][] x, float[][] y, int from, int range) {
+        int best = 0;
+        double bestSum = Double.NEGATIVE_INFINITY;
+        for (int lag = -range; lag <= range; lag++) {
+            double sum = 0;
+            for (int c = 0; c < x.length; c++) {
+                int n = Math.min(x[c].length, y[c].length) - range;
+                for (int i = from + range; i < n; i++) {
+                    sum += (double) x[c][i] * y[c][i + lag];
+                }
+            }
+            if (sum > bestSum) {
+                bestSum = sum;
+                best = lag;
+            }
+        }
+        return best;
     }
 
     private static long count(String text, String regex) {

@@ -315,7 +315,7 @@ class DeviceIT {
         assertTrue(host.waitFor(10, TimeUnit.SECONDS));
         String[] none = cli("devices");
         assertEquals("1", none[0]);
-        assertTrue(none[1].startsWith("vocana devices: no Vocana host is running (nothing answers on "), none[1]);
+        assertTrue(none[1].startsWith("vocana devices: no Vocana host is running (no control socket "), none[1]);
     }
 
     /**

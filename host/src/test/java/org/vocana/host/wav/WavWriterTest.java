@@ -236,7 +236,8 @@ class WavWriterTest {
         Path out = Files.createDirectory(dir.resolve("out.wav"));
         WavException e = assertThrows(WavException.class,
                 () -> WavWriter.create(out, new WavFormat(8000, 1, WavEncoding.PCM_16)));
-        assertEquals(out + ": is a directory; expected a file name for the output WAV", e.getMessage());
+        assertEquals(out + ": is a directory; the output must be a regular file (it is replaced) or a path that does not exist",
+                e.getMessage());
     }
 
     @Test
