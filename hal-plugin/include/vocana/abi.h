@@ -242,6 +242,11 @@
  *             its timeline, or the start): silence, read_pos stays;
  *     then    read the rest; frames not there yet are silence and count as
  *             an underrun (they will be late when they arrive).
+ *     and   a ring holding more than L + capacity / 4 frames before the read
+ *             is a backlog no timed reader keeps (it stopped; or it waited on
+ *             frames stamped with a newer time_base than their own, which a
+ *             producer dropping on a full ring makes, and would wait for
+ *             good): all of it is dropped (late_frames) first.
  * The reader recomputes target on every read, so there is no state to
  * latch: after any interruption (a host stopped, a writer that stopped or
  * dropped, a full or empty ring) the first read after the producer is back

@@ -104,6 +104,8 @@ typedef struct vocana_ring {
     uint64_t time_base;   /* producer: last published time_base             */
     uint32_t published;   /* producer: clock value last published, or
                              UINT32_MAX before the first write             */
+    bool wake;            /* producer: the consumer sleeps and wake_seq moved:
+                             vocana_ring_take_wake, then wake it (abi.h 7)  */
 } vocana_ring;
 
 /* [control] Bind a view.  capacity: power of two in 1..VOCANA_CAPACITY_MAX
@@ -148,6 +150,11 @@ uint32_t vocana_ring_write_at(vocana_ring *r, const float *src, uint32_t frames,
  * as a FIFO (vocana_ring_read).  Returns frames of real data. */
 uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
                              uint32_t latency, uint64_t supplied, uint64_t *gap_frames);
+
+/* [IO] producer: true once after a write found the consumer asleep (abi.h
+ * section 7: waiting set; wake_seq has been moved): the caller then wakes
+ * the word with the OS (vocana_device_wake_host does for a device). */
+bool vocana_ring_take_wake(vocana_ring *r);
 
 /* Consumer only: drops every frame queued now (e.g. audio written before this
  * consumer attached); returns how many.  IO-thread safe: no lock, no call. */
@@ -272,6 +279,9 @@ typedef struct vocana_device {
     /* timed reads (abi.h section 6): frames of silence where the host had
      * nothing, and the latency L in use (IO thread writes, any reads) */
     _Atomic uint64_t from_host_gap_frames;
+    /* the playback IO thread's own: the word to wake after a write found the host asleep
+     * (abi.h section 7), taken inside the gate, woken outside it (vocana_device_wake_host) */
+    _Atomic uint32_t *wake_word;
     _Atomic uint32_t read_latency;
     _Atomic uint64_t dropped_detached_frames;
     _Atomic uint64_t silence_detached_frames;

@@ -88,6 +88,12 @@ uint64_t vocana_monotonic_ns(void);
  * thread. */
 int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns);
 
+/* [IO] After a write to the "to host" ring: wakes the host if it sleeps on the ring (abi.h
+ * section 7: FUTEX_WAKE on Linux, os_sync_wake_by_address_any on macOS 14.4+; elsewhere nothing,
+ * and the host's bounded wait ends by itself).  One system call, only when the host sleeps; no
+ * lock, no allocation. */
+void vocana_device_wake_host(vocana_device *dev);
+
 /* The same for the shared-memory transport: attaches to the object
  * vocana_region_shm_name(device id), which must belong to `owner` (the
  * user whose host feeds the device; on macOS from the driver's

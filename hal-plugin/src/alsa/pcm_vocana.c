@@ -146,6 +146,7 @@ static void move(vocana_pcm *p, uint64_t done, uint64_t n)
         done += run;
         n -= run;
     }
+    vocana_device_wake_host(&p->dev); /* the host sleeps on the ring: one FUTEX_WAKE */
 }
 
 /* Frames the application can write (playback) or read (capture) now. */

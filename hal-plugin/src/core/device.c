@@ -239,6 +239,8 @@ uint32_t vocana_device_write(vocana_device *dev, const float *in, uint32_t frame
         return 0;
     }
     uint32_t n = vocana_ring_write(&dev->to_host, in, frames);
+    if (vocana_ring_take_wake(&dev->to_host))
+        dev->wake_word = &dev->to_host.ctl->wake_seq;
     gate_leave(dev);
     return n;
 }
@@ -268,6 +270,8 @@ uint32_t vocana_device_write_at(vocana_device *dev, const float *in, uint32_t fr
         return 0;
     }
     uint32_t n = vocana_ring_write_at(&dev->to_host, in, frames, t);
+    if (vocana_ring_take_wake(&dev->to_host))
+        dev->wake_word = &dev->to_host.ctl->wake_seq;
     gate_leave(dev);
     return n;
 }

@@ -17,6 +17,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
 
 #include "vocana/region_posix.h"
 
@@ -274,6 +278,22 @@ static int service(vocana_device *dev, const char *dir, uid_t owner, uint64_t no
     default:
         return VOCANA_OK;
     }
+}
+
+void vocana_device_wake_host(vocana_device *dev)
+{
+    _Atomic uint32_t *w = dev->wake_word;
+    if (!w)
+        return;
+    dev->wake_word = NULL;
+#if defined(__linux__)
+    /* a shared mapping: no FUTEX_PRIVATE_FLAG, the host waits on the same page.  The region may
+     * have been detached since the write: the kernel then finds nothing mapped there (EFAULT) or
+     * wakes nobody; it never touches our memory */
+    (void)syscall(SYS_futex, (uint32_t *)(uintptr_t)w, FUTEX_WAKE, 1, NULL, NULL, 0);
+#else
+    (void)w;
+#endif
 }
 
 int vocana_device_service(vocana_device *dev, const char *dir, uid_t owner, uint64_t now_ns)

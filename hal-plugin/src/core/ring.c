@@ -40,6 +40,7 @@ int vocana_ring_init(vocana_ring *r, struct vocana_ring_ctl *ctl, float *data,
     r->burst = 0;
     r->time_base = 0;
     r->published = UINT32_MAX;
+    r->wake = false;
     r->pos = role == VOCANA_PRODUCER
                  ? atomic_load_explicit(&ctl->write_pos, memory_order_acquire)
                  : atomic_load_explicit(&ctl->read_pos, memory_order_acquire);
@@ -154,6 +155,14 @@ static uint32_t ring_write(vocana_ring *r, const float *src, uint32_t frames, ui
         r->pos += n;
         /* release: the frames above become visible before the position */
         atomic_store_explicit(&r->ctl->write_pos, r->pos, memory_order_release);
+        /* abi.h section 7: a consumer that sleeps stored waiting, then re-checked write_pos; the
+         * fence orders our write_pos store before the load of waiting (a store-load pair), so
+         * one of the two sides sees the other */
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&r->ctl->waiting, memory_order_relaxed) != 0) {
+            atomic_fetch_add_explicit(&r->ctl->wake_seq, 1u, memory_order_release);
+            r->wake = true;
+        }
     }
     if (n < frames) {
         count(&r->ctl->overruns, 1);
@@ -215,6 +224,17 @@ uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64
     }
     if (clock == VOCANA_CLOCK_NONE || clock != r->clock)
         return vocana_ring_read(r, dst, frames); /* no common clock: a FIFO */
+    if ((uint64_t)avail > (uint64_t)latency + r->capacity / 4u) {
+        /* a backlog no timed reader keeps: the ring filled while we did not consume (stopped,
+         * or waiting on frames stamped with a newer time_base than their own, which a producer
+         * that drops on a full ring makes, so the wait would last for good); those frames are
+         * stale and their stamps unreliable: all go (counted late), and the next frames are
+         * read at L again */
+        r->pos += avail;
+        atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
+        count(&r->ctl->late_frames, avail);
+        avail = 0;
+    }
     uint64_t base = atomic_load_explicit(&r->ctl->time_base, memory_order_relaxed);
     uint64_t want_time = t - latency;          /* device time of the first frame wanted */
     uint64_t target = want_time - base;        /* ...and its ring position */
@@ -258,6 +278,13 @@ uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64
     if (gap_frames)
         *gap_frames += gap;
     return got;
+}
+
+bool vocana_ring_take_wake(vocana_ring *r)
+{
+    bool w = r->wake;
+    r->wake = false;
+    return w;
 }
 
 uint32_t vocana_ring_skip(vocana_ring *r, uint32_t frames)

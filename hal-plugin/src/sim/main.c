@@ -681,6 +681,7 @@ static void write_half(sim *s, uint32_t n, uint64_t t)
     generate(s, n);
     s->frames_written += t == UINT64_MAX ? vocana_device_write(&s->dev, s->wbuf, n)
                                          : vocana_device_write_at(&s->dev, s->wbuf, n, t);
+    vocana_device_wake_host(&s->dev);
     s->w_pos += n;
 }
 

@@ -46,6 +46,11 @@ public final class DeviceEngine implements AutoCloseable {
     /** Predictive waiting wakes this long before the next block is due. */
     static final long EARLY_NANOS = 300_000L;
     static final int OVERLOAD_PERCENT = 70;
+    /**
+     * Futex wake-ups (Linux): the audio thread sleeps until the device side writes, instead of the
+     * predictive park (which stays where there is no futex, or with -Dvocana.wake=park).
+     */
+    static final boolean FUTEX = ToHostReader.canAwait() && !"park".equals(System.getProperty("vocana.wake"));
     static final int OVERLOAD_BLOCKS = 3;
 
     private static final int IDLE = 0;
@@ -175,6 +180,13 @@ public final class DeviceEngine implements AutoCloseable {
             if (now - lastBeat >= IDLE_HEARTBEAT_NANOS) {
                 region.heartbeat();
                 lastBeat = now;
+            }
+            if (FUTEX) {
+                // the device side wakes us after each write (abi.h section 7); bounded by the
+                // heartbeat, or by the moment a partial block is processed as it is
+                in.awaitFrames(block, partialSince == 0 ? IDLE_HEARTBEAT_NANOS
+                        : Math.max(10_000L, partialSince + periodNanos - now));
+                continue;
             }
             long untilDue = lastBlock + periodNanos - EARLY_NANOS - now;
             LockSupport.parkNanos(untilDue > parkNanos && partialSince == 0

@@ -5,7 +5,10 @@ package org.vocana.host.ring;
 
 import static org.vocana.host.ring.RegionLayout.CLOCK_VH;
 import static org.vocana.host.ring.RegionLayout.CONSUMER_FAULTS_VH;
+import static org.vocana.host.ring.RegionLayout.RING_OFF_WAKE_SEQ;
 import static org.vocana.host.ring.RegionLayout.TIME_BASE_VH;
+import static org.vocana.host.ring.RegionLayout.WAITING_VH;
+import static org.vocana.host.ring.RegionLayout.WAKE_SEQ_VH;
 import static org.vocana.host.ring.RegionLayout.OVERRUNS_VH;
 import static org.vocana.host.ring.RegionLayout.OVERRUN_FRAMES_VH;
 import static org.vocana.host.ring.RegionLayout.PRODUCER_FAULTS_VH;
@@ -17,6 +20,7 @@ import static org.vocana.host.ring.RegionLayout.UNDERRUN_FRAMES_VH;
 import static org.vocana.host.ring.RegionLayout.WRITE_POS_VH;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
@@ -41,9 +45,43 @@ public final class ToHostReader extends RingEndpoint {
     private long underrunFrames;
     private long lastTime;
     private int lastClock;
+    private final MemorySegment wakeWord;
+    private final Futex futex = new Futex();
 
     ToHostReader(MemorySegment region, Gate gate, long data, int capacity, int channels, long startPos) {
         super(region, gate, TO_HOST, data, capacity, channels, startPos);
+        this.wakeWord = region.asSlice(TO_HOST + RING_OFF_WAKE_SEQ, 4);
+    }
+
+    /** True if {@link #awaitFrames} sleeps until the device side writes (a futex), false if it returns at once. */
+    public static boolean canAwait() {
+        return Futex.supported();
+    }
+
+    /**
+     * Sleeps until at least {@code frames} frames are readable, the device side wakes us after a
+     * write, or {@code nanos} pass (abi.h section 7: waiting set, write_pos re-checked, a futex wait
+     * on wake_seq). Bounded: a device side that never wakes us (gone, or an older one) costs the
+     * timeout, no more. Returns at once where there is no futex ({@link #canAwait}). Real-time safe:
+     * no allocation, no lock.
+     */
+    public void awaitFrames(int frames, long nanos) {
+        if (!Futex.supported() || !gate.enter()) {
+            return;
+        }
+        try {
+            int seen = (int) WAKE_SEQ_VH.getAcquire(region, ctl);
+            WAITING_VH.setVolatile(region, ctl, 1);
+            // store-load: our waiting store before the write_pos load; the device side stores
+            // write_pos, fences and loads waiting, so one of us sees the other
+            VarHandle.fullFence();
+            if (availableInside() < frames) {
+                futex.await(wakeWord, seen, nanos);
+            }
+            WAITING_VH.setRelease(region, ctl, 0);
+        } finally {
+            gate.leave();
+        }
     }
 
     /**
