@@ -82,7 +82,7 @@ abstract class AlsaTestBase {
                 .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("host.err").toFile()));
         pb.environment().put("XDG_RUNTIME_DIR", dir.resolve("xdg").toString());
         host = pb.start();
-        long end = System.nanoTime() + 15_000_000_000L;
+        long end = System.nanoTime() + 30_000_000_000L; // a loaded machine starts a JVM slowly
         while (System.nanoTime() < end && !(Files.exists(dir.resolve("host.err"))
                 && Files.readString(dir.resolve("host.err")).split("device 'vocana' ready", -1).length > starts + 1)) {
             Thread.sleep(20);
