@@ -147,9 +147,12 @@ uint32_t vocana_ring_write_at(vocana_ring *r, const float *src, uint32_t frames,
  * the device time up to which the ring's ultimate source has produced;
  * UINT64_MAX if unknown), a gap otherwise (nothing was playing).  A ring
  * whose producer stamps in another clock than the view's (or none) is read
- * as a FIFO (vocana_ring_read).  Returns frames of real data. */
+ * as a FIFO (vocana_ring_read).  fresh: the reader's first read of a stream,
+ * whose skips catch up with the producer and are not counted as late.
+ * Returns frames of real data. */
 uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
-                             uint32_t latency, uint64_t supplied, uint64_t *gap_frames);
+                             uint32_t latency, uint64_t supplied, uint64_t *gap_frames,
+                             bool fresh);
 
 /* [IO] producer: true once after a write found the consumer asleep (abi.h
  * section 7: waiting set; wake_seq has been moved): the caller then wakes
@@ -282,6 +285,9 @@ typedef struct vocana_device {
     /* the playback IO thread's own: the word to wake after a write found the host asleep
      * (abi.h section 7), taken inside the gate, woken outside it (vocana_device_wake_host) */
     _Atomic uint32_t *wake_word;
+    /* the capture IO thread's own: the next timed read starts a stream (after attach or
+     * vocana_device_restart_read): what it skips is catching up, not lateness */
+    bool from_host_fresh;
     _Atomic uint32_t read_latency;
     _Atomic uint64_t dropped_detached_frames;
     _Atomic uint64_t silence_detached_frames;
@@ -340,6 +346,11 @@ uint32_t vocana_device_read_at(vocana_device *dev, float *out, uint32_t frames, 
 /* [control] The burst_frames this device's playback publishes from its next
  * write on (e.g. once a stream's timer tick is known); 0: max_io_frames. */
 void vocana_device_set_burst(vocana_device *dev, uint32_t burst_frames);
+
+/* [IO] The next vocana_device_read_at starts a new stream (an application
+ * started capturing): frames it skips to reach latency L are not counted as
+ * late.  Call it from the capture IO thread, or before it runs. */
+void vocana_device_restart_read(vocana_device *dev);
 
 /* [IO] L of abi.h section 6 for this device's "from host" reads, in
  * frames (0 without a host).  IO-thread safe: no lock, no call. */

@@ -244,6 +244,8 @@ static int vp_start(snd_pcm_ioplug_t *io)
     atomic_store_explicit(&p->frames_done, 0, memory_order_relaxed);
     atomic_store_explicit(&p->xrun, false, memory_order_relaxed);
     p->io_service_ns = p->last_service_ns;
+    if (io->stream == SND_PCM_STREAM_CAPTURE)
+        vocana_device_restart_read(&p->dev); /* a new stream catches up with playback's clock */
     atomic_store_explicit(&p->io_state, IO_RUN, memory_order_release);
     int rc = pthread_create(&p->thread, NULL, io_thread, p);
     if (rc != 0) {

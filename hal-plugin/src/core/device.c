@@ -179,6 +179,7 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
         vocana_ring_set_clock(&dev->from_host, dev->cfg.clock, 0);
         if (rc == VOCANA_OK) /* what the host wrote before we attached is stale: start at "now" */
             vocana_ring_discard(&dev->from_host);
+        dev->from_host_fresh = true;
     }
     if (rc) { /* cannot happen after validation; keep the state consistent anyway */
         dev->last_error = rc;
@@ -315,7 +316,9 @@ uint32_t vocana_device_read_at(vocana_device *dev, float *out, uint32_t frames, 
         dev->cfg.clock != VOCANA_CLOCK_NONE)
         supplied = in_wr + atomic_load_explicit(&h->to_host.time_base, memory_order_relaxed);
     uint64_t gap = 0;
-    uint32_t n = vocana_ring_read_at(&dev->from_host, out, frames, t, latency, supplied, &gap);
+    uint32_t n = vocana_ring_read_at(&dev->from_host, out, frames, t, latency, supplied, &gap,
+                                     dev->from_host_fresh);
+    dev->from_host_fresh = false;
     if (gap > 0)
         atomic_fetch_add_explicit(&dev->from_host_gap_frames, gap, memory_order_relaxed);
     gate_leave(dev);
@@ -328,6 +331,11 @@ void vocana_device_set_burst(vocana_device *dev, uint32_t burst_frames)
     uint32_t burst = burst_frames ? burst_frames : dev->cfg.max_io_frames;
     if (dev->state != VOCANA_DEV_DETACHED && (dev->cfg.directions & VOCANA_DIR_TO_HOST))
         vocana_ring_set_clock(&dev->to_host, dev->cfg.clock, burst);
+}
+
+void vocana_device_restart_read(vocana_device *dev)
+{
+    dev->from_host_fresh = true;
 }
 
 uint32_t vocana_device_read_latency(vocana_device *dev)

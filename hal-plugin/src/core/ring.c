@@ -209,7 +209,8 @@ uint32_t vocana_ring_read(vocana_ring *r, float *dst, uint32_t frames)
 }
 
 uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
-                             uint32_t latency, uint64_t supplied, uint64_t *gap_frames)
+                             uint32_t latency, uint64_t supplied, uint64_t *gap_frames,
+                             bool fresh)
 {
     if (frames == 0)
         return 0;
@@ -232,7 +233,8 @@ uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64
          * read at L again */
         r->pos += avail;
         atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
-        count(&r->ctl->late_frames, avail);
+        if (!fresh)
+            count(&r->ctl->late_frames, avail);
         avail = 0;
     }
     uint64_t base = atomic_load_explicit(&r->ctl->time_base, memory_order_relaxed);
@@ -248,7 +250,8 @@ uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64
         if (k > 0) {
             r->pos += k;
             atomic_store_explicit(&r->ctl->read_pos, r->pos, memory_order_release);
-            count(&r->ctl->late_frames, k);
+            if (!fresh) /* a stream's first read catches up: not lateness */
+                count(&r->ctl->late_frames, k);
             avail -= k;
         }
         if ((uint64_t)d > k) /* the wanted frames lie beyond what was written: none is here */
