@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Real-time scheduling for the threads we own: an audio thread asks for SCHED_FIFO once at its
- * start ({@link #promoteCurrentThread}), and a thread the watchdog abandons is dropped to
- * SCHED_IDLE by its kernel thread id from a control thread ({@link #demoteToIdle}), so a stuck
- * effect can no longer starve the machine.
+ * start ({@link #promoteCurrentThread}), and a control thread takes it away again, by kernel
+ * thread id, from a thread the watchdog abandons ({@link #demoteAbandoned}), so a stuck effect
+ * cannot starve the machine.
  *
  * <p>SCHED_FIFO needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO at or above the priority (the
  * {@code /etc/security/limits.d} {@code rtprio} line that audio distributions give the
@@ -263,10 +263,10 @@ public final class Realtime {
      * machine least, but it stalls the whole JVM on a busy machine. The thread still runs Java
      * code, and every safepoint (garbage collections among them) waits until it gets the CPU and
      * reaches one. Meanwhile the new audio thread waits too. Measured with 2 busy processes
-     * ({@code ./vocana bench stuck-thread}): SCHED_IDLE took 0.2 % of a core with time to safepoint
-     * up to 2.9 s; nice 19 took 1.4 % with 302 ms, nice 10 took 4.2 % with 74 ms, nice 0 took 20 %
-     * with 7 ms. Hence nice 0 by default, as the thread ran before real-time scheduling. Returns one
-     * line for the log, e.g. {@code now runs SCHED_IDLE}. Thread: control thread.
+     * ({@code ./vocana bench stuck-thread 10 2}), the stuck thread's CPU and the time to safepoint
+     * p90: SCHED_IDLE 1.6 % and 500 ms, nice 19 2.8 % and 116 ms, nice 10 6.5 % and 37 ms, nice 0
+     * 25 % and 2.1 ms. Hence nice 0 by default, as the thread ran before real-time scheduling.
+     * Returns one line for the log, e.g. {@code now runs SCHED_IDLE}. Thread: control thread.
      */
     public String demoteAbandoned(int tid, boolean idle) {
         String err = idle ? demoteToIdle(tid) : demoteToNormal(tid, 0);

@@ -21,7 +21,8 @@ import org.vocana.sdk.EffectDescriptor;
 /**
  * A device's audio thread at the default SCHED_FIFO 70 and its other threads at nice -11, said
  * once at start and in the stats; the watchdog's abandoned thread ends SCHED_OTHER at nice 0 (the
- * default; read back from /proc) while its replacement runs SCHED_FIFO 70. Needs CAP_SYS_NICE or RLIMIT_RTPRIO >= 70 (CI runs as root): without it, it fails.
+ * default; read back from /proc) while its replacement runs SCHED_FIFO 70. Needs CAP_SYS_NICE, or
+ * RLIMIT_RTPRIO >= 70 and RLIMIT_NICE >= 31 (CI runs as root): without it, it fails.
  */
 class DeviceRuntimeSchedulingTest {
 
