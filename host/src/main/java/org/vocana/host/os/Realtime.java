@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the process says, in one line, how to allow it. rtkit (the D-Bus service PipeWire clients fall
  * back to) is not asked: see the README.
  *
- * <p>The process's other threads get nice {@value #DEFAULT_NICE} ({@link #favourOtherThreads}), so
- * that the JVM's safepoints, at which the audio thread stops too, are not held up by starved
- * normal-priority threads.
+ * <p>On request ({@code -Dvocana.rt.nice}), the process's other threads get a lower nice value
+ * ({@link #favourOtherThreads}), so that the JVM's safepoints, where the audio thread stops too,
+ * are not held up by starved normal-priority threads.
  *
  * <p>The priority is {@code -Dvocana.rt.priority} ({@value #DEFAULT_PRIORITY} by default, 0
  * turns real-time scheduling off): below PipeWire's data threads (88), so the audio server the
@@ -48,8 +48,11 @@ public final class Realtime {
 
     /** The system property with the nice value of the process's other threads (0: left alone). */
     public static final String NICE_PROPERTY = "vocana.rt.nice";
-    /** PipeWire's for its non-real-time threads. */
-    public static final int DEFAULT_NICE = -11;
+    /**
+     * Left alone by default: giving them PipeWire's -11 showed no consistent gain in soak runs (see
+     * {@link #favourOtherThreads}).
+     */
+    public static final int DEFAULT_NICE = 0;
 
     /**
      * The system property saying what an abandoned audio thread becomes: {@code normal} (the default:
@@ -121,7 +124,7 @@ public final class Realtime {
 
     /**
      * The configured nice value of the other threads: {@code -Dvocana.rt.nice}, {@value #DEFAULT_NICE}
-     * if unset. Throws {@link IllegalArgumentException} (one line) for a value outside -20..0.
+     * (left alone) if unset. Throws {@link IllegalArgumentException} (one line) for a value outside -20..0.
      */
     public static int configuredNice() {
         String v = System.getProperty(NICE_PROPERTY);
@@ -146,9 +149,11 @@ public final class Realtime {
      * nothing) that value. Threads they start later inherit it. Why: a real-time audio thread still
      * stops at the JVM's safepoints, which wait until every Java thread has reached one. Under load,
      * a normal-priority thread can take tens of milliseconds to get the CPU and get there (measured:
-     * up to 51 ms with 2 busy processes, and the audio thread underran). PipeWire gives its own
-     * non-real-time threads nice -11 for the same reason. Returns one line: what the threads got,
-     * or why not. Thread: control thread.
+     * up to 51 ms with 2 busy processes, and the audio thread underran meanwhile). PipeWire gives its
+     * own non-real-time threads nice -11. Soak runs with 2 busy processes did not show a consistent
+     * gain, though: one run went from 42 underruns to 4, but four paired runs had 113/28/166/17
+     * underruns with nice -11 against 71/27/75/24 without. So it is off by default. Returns one
+     * line: what the threads got, or why not. Thread: control thread.
      */
     public String favourOtherThreads(int nice) {
         if (nice == 0) {

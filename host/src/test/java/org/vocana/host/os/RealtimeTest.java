@@ -255,12 +255,12 @@ class RealtimeTest {
         String old = System.getProperty(Realtime.NICE_PROPERTY);
         try {
             System.clearProperty(Realtime.NICE_PROPERTY);
-            assertEquals(-11, Realtime.configuredNice());
+            assertEquals(0, Realtime.configuredNice());
             System.setProperty(Realtime.NICE_PROPERTY, "0");
             assertEquals(0, Realtime.configuredNice());
             System.setProperty(Realtime.NICE_PROPERTY, "1");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Realtime::configuredNice);
-            assertEquals("-Dvocana.rt.nice=1 is not valid: accepted -20..0 (0: leave the threads' nice alone; default -11)",
+            assertEquals("-Dvocana.rt.nice=1 is not valid: accepted -20..0 (0: leave the threads' nice alone; default 0)",
                     e.getMessage());
         } finally {
             if (old == null) {
