@@ -269,8 +269,8 @@ public final class Realtime {
      * code, and every safepoint (garbage collections among them) waits until it gets the CPU and
      * reaches one. Meanwhile the new audio thread waits too. Measured with 2 busy processes
      * ({@code ./vocana bench stuck-thread 10 2}), the stuck thread's CPU and the time to safepoint
-     * p90: SCHED_IDLE 1.6 % and 500 ms, nice 19 2.8 % and 116 ms, nice 10 6.5 % and 37 ms, nice 0
-     * 25 % and 2.1 ms. Hence nice 0 by default, as the thread ran before real-time scheduling.
+     * p90: SCHED_IDLE 2.3 % and 124 ms, nice 19 6.3 % and 36 ms, nice 10 7.6 % and 13 ms, nice 0
+     * 44 % and 0.3 ms. Hence nice 0 by default, as the thread ran before real-time scheduling.
      * Returns one line for the log, e.g. {@code now runs SCHED_IDLE}. Thread: control thread.
      */
     public String demoteAbandoned(int tid, boolean idle) {
