@@ -42,9 +42,9 @@ public final class Realtime {
     public static final int MAX_PRIORITY = 99;
 
     /** How to allow real-time scheduling, for the one line printed when it is refused. */
-    public static final String HOW_TO_ALLOW = "to allow it, put '@audio - rtprio 95', '@audio - nice -11' and"
-            + " '@audio - memlock unlimited' in /etc/security/limits.d/95-vocana.conf, add the user to group audio and"
-            + " log in again";
+    public static final String HOW_TO_ALLOW = "to allow it, put '@audio - rtprio 95' and '@audio - memlock unlimited'"
+            + " in /etc/security/limits.d/95-vocana.conf (and '@audio - nice -11' for -Dvocana.rt.nice), add the user"
+            + " to group audio and log in again";
 
     /** The system property with the nice value of the process's other threads (0: left alone). */
     public static final String NICE_PROPERTY = "vocana.rt.nice";

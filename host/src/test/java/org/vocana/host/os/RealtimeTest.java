@@ -154,8 +154,9 @@ class RealtimeTest {
         assertEquals(0, first.priority());
         assertEquals(1234, first.tid());
         assertEquals("normal priority (SCHED_FIFO 70 not permitted: RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE; "
-                + "to allow it, put '@audio - rtprio 95', '@audio - nice -11' and '@audio - memlock unlimited' in"
-                + " /etc/security/limits.d/95-vocana.conf, add the user to group audio and log in again)", first.description());
+                + "to allow it, put '@audio - rtprio 95' and '@audio - memlock unlimited' in /etc/security/limits.d/95-vocana.conf"
+                + " (and '@audio - nice -11' for -Dvocana.rt.nice), add the user to group audio and log in again)",
+                first.description());
         assertFalse(first.description().contains("\n"));
         Realtime.Scheduling second = rt.promoteCurrentThread(70);
         assertEquals("normal priority (SCHED_FIFO 70 not permitted: RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE)",
