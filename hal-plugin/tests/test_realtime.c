@@ -69,7 +69,7 @@ static void rt_refusals_are_one_line(void)
     char buf[VOCANA_RT_TEXT_LEN];
     vocana_rt_refusal_text(80, EPERM, 0, buf, sizeof buf);
     CHECK(!strcmp(buf, "normal priority (SCHED_FIFO 80 not permitted: RLIMIT_RTPRIO is 0 and the process lacks "
-                       "CAP_SYS_NICE; to allow it, put '@audio - rtprio 95', '@audio - nice -11' and '@audio - memlock unlimited' in "
+                       "CAP_SYS_NICE; to allow it, put '@audio - rtprio 95' and '@audio - memlock unlimited' in "
                        "/etc/security/limits.d/95-vocana.conf, add the user to group audio and log in again)"));
     CHECK(!strchr(buf, '\n'));
     CHECK(strlen(buf) < sizeof buf - 1); /* not truncated */

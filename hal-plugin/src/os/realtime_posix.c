@@ -27,7 +27,7 @@
 #endif
 
 static const char how_to_allow[] =
-    "to allow it, put '@audio - rtprio 95', '@audio - nice -11' and '@audio - memlock unlimited' in "
+    "to allow it, put '@audio - rtprio 95' and '@audio - memlock unlimited' in "
     "/etc/security/limits.d/95-vocana.conf, add the user to group audio and log in again";
 
 void vocana_rt_refusal_text(int priority, int err, long limit, char *buf, size_t len)

@@ -113,9 +113,10 @@ public final class DeviceRuntime implements AutoCloseable {
             call(() -> {
                 player = new ChainPlayer(settings.channels(), settings.ioFrames(), settings.fadeFrames());
                 apply(settings.chain().isBlank() ? null : ChainSpec.parse(settings.chain()));
-                String others = Realtime.system().favourOtherThreads(Realtime.configuredNice());
+                int nice = Realtime.configuredNice();
+                String others = nice == 0 ? "" : ", " + Realtime.system().favourOtherThreads(nice);
                 engine = new DeviceEngine(region, player, settings.ioFrames());
-                events.accept("audio thread " + engine.scheduling() + ", " + others);
+                events.accept("audio thread " + engine.scheduling() + others);
                 return null;
             });
         } catch (RuntimeException e) {

@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Real-time scheduling for the threads we own: an audio thread asks for SCHED_FIFO once at its
- * start ({@link #promoteCurrentThread}), and a thread the watchdog abandons is dropped to
- * SCHED_IDLE by its kernel thread id from a control thread ({@link #demoteToIdle}), so a stuck
- * effect can no longer starve the machine.
+ * start ({@link #promoteCurrentThread}), and a control thread takes it away again, by kernel
+ * thread id, from a thread the watchdog abandons ({@link #demoteAbandoned}), so a stuck effect
+ * cannot starve the machine.
  *
  * <p>SCHED_FIFO needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO at or above the priority (the
  * {@code /etc/security/limits.d} {@code rtprio} line that audio distributions give the
@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the process says, in one line, how to allow it. rtkit (the D-Bus service PipeWire clients fall
  * back to) is not asked: see the README.
  *
- * <p>The process's other threads get nice {@value #DEFAULT_NICE} ({@link #favourOtherThreads}), so
- * that the JVM's safepoints, at which the audio thread stops too, are not held up by starved
- * normal-priority threads.
+ * <p>On request ({@code -Dvocana.rt.nice}), the process's other threads get a lower nice value
+ * ({@link #favourOtherThreads}), so that the JVM's safepoints, where the audio thread stops too,
+ * are not held up by starved normal-priority threads.
  *
  * <p>The priority is {@code -Dvocana.rt.priority} ({@value #DEFAULT_PRIORITY} by default, 0
  * turns real-time scheduling off): below PipeWire's data threads (88), so the audio server the
@@ -42,14 +42,17 @@ public final class Realtime {
     public static final int MAX_PRIORITY = 99;
 
     /** How to allow real-time scheduling, for the one line printed when it is refused. */
-    public static final String HOW_TO_ALLOW = "to allow it, put '@audio - rtprio 95', '@audio - nice -11' and"
-            + " '@audio - memlock unlimited' in /etc/security/limits.d/95-vocana.conf, add the user to group audio and"
-            + " log in again";
+    public static final String HOW_TO_ALLOW = "to allow it, put '@audio - rtprio 95' and '@audio - memlock unlimited'"
+            + " in /etc/security/limits.d/95-vocana.conf (and '@audio - nice -11' for -Dvocana.rt.nice), add the user"
+            + " to group audio and log in again";
 
     /** The system property with the nice value of the process's other threads (0: left alone). */
     public static final String NICE_PROPERTY = "vocana.rt.nice";
-    /** PipeWire's for its non-real-time threads. */
-    public static final int DEFAULT_NICE = -11;
+    /**
+     * Left alone by default: giving them PipeWire's -11 showed no consistent gain in soak runs (see
+     * {@link #favourOtherThreads}).
+     */
+    public static final int DEFAULT_NICE = 0;
 
     /**
      * The system property saying what an abandoned audio thread becomes: {@code normal} (the default:
@@ -121,7 +124,7 @@ public final class Realtime {
 
     /**
      * The configured nice value of the other threads: {@code -Dvocana.rt.nice}, {@value #DEFAULT_NICE}
-     * if unset. Throws {@link IllegalArgumentException} (one line) for a value outside -20..0.
+     * (left alone) if unset. Throws {@link IllegalArgumentException} (one line) for a value outside -20..0.
      */
     public static int configuredNice() {
         String v = System.getProperty(NICE_PROPERTY);
@@ -146,9 +149,11 @@ public final class Realtime {
      * nothing) that value. Threads they start later inherit it. Why: a real-time audio thread still
      * stops at the JVM's safepoints, which wait until every Java thread has reached one. Under load,
      * a normal-priority thread can take tens of milliseconds to get the CPU and get there (measured:
-     * up to 51 ms with 2 busy processes, and the audio thread underran). PipeWire gives its own
-     * non-real-time threads nice -11 for the same reason. Returns one line: what the threads got,
-     * or why not. Thread: control thread.
+     * up to 51 ms with 2 busy processes, and the audio thread underran meanwhile). PipeWire gives its
+     * own non-real-time threads nice -11. Soak runs with 2 busy processes did not show a consistent
+     * gain, though: one run went from 42 underruns to 4, but four paired runs had 113/28/166/17
+     * underruns with nice -11 against 71/27/75/24 without. So it is off by default. Returns one
+     * line: what the threads got, or why not. Thread: control thread.
      */
     public String favourOtherThreads(int nice) {
         if (nice == 0) {
@@ -263,10 +268,10 @@ public final class Realtime {
      * machine least, but it stalls the whole JVM on a busy machine. The thread still runs Java
      * code, and every safepoint (garbage collections among them) waits until it gets the CPU and
      * reaches one. Meanwhile the new audio thread waits too. Measured with 2 busy processes
-     * ({@code ./vocana bench stuck-thread}): SCHED_IDLE took 0.2 % of a core with time to safepoint
-     * up to 2.9 s; nice 19 took 1.4 % with 302 ms, nice 10 took 4.2 % with 74 ms, nice 0 took 20 %
-     * with 7 ms. Hence nice 0 by default, as the thread ran before real-time scheduling. Returns one
-     * line for the log, e.g. {@code now runs SCHED_IDLE}. Thread: control thread.
+     * ({@code ./vocana bench stuck-thread 10 2}), the stuck thread's CPU and the time to safepoint
+     * p90: SCHED_IDLE 2.3 % and 124 ms, nice 19 6.3 % and 36 ms, nice 10 7.6 % and 13 ms, nice 0
+     * 44 % and 0.3 ms. Hence nice 0 by default, as the thread ran before real-time scheduling.
+     * Returns one line for the log, e.g. {@code now runs SCHED_IDLE}. Thread: control thread.
      */
     public String demoteAbandoned(int tid, boolean idle) {
         String err = idle ? demoteToIdle(tid) : demoteToNormal(tid, 0);

@@ -35,9 +35,9 @@ import org.vocana.host.wav.WavReader;
  *
  * <p>{@code ./vocana bench soak [SECONDS] [EDITS] [--configs LIST] [--hogs N]} runs it once per
  * configuration in child JVMs and prints them side by side. A configuration is
- * {@code zgc|g1} with {@code -rt} (the defaults: the host's audio thread at SCHED_FIFO 70, its other
- * threads at nice -11, the simulator's IO thread at SCHED_FIFO 80), {@code -fifo} (the same with the
- * other threads at nice 0) or {@code -nort} (everything at normal priority), and optionally
+ * {@code zgc|g1} with {@code -rt} (the defaults: the host's audio thread at SCHED_FIFO 70, the
+ * simulator's IO thread at SCHED_FIFO 80), {@code -rtnice} (the same with the host's other threads
+ * at nice -11) or {@code -nort} (everything at normal priority), and optionally
  * {@code -mlock} (the child locks its memory first: {@code mlockall}); the default list is
  * {@code zgc-rt,g1-rt}. {@code --hogs N} starts N busy processes ({@code yes > /dev/null}) at
  * normal priority for the whole bench. {@link #run} is also used by a short test in the build
@@ -97,9 +97,9 @@ public final class Soak {
             }
         }
         for (String c : configs) {
-            if (!c.matches("(zgc|g1)-(rt|fifo|nort)(-mlock)?")) {
+            if (!c.matches("(zgc|g1)-(rt|rtnice|nort)(-mlock)?")) {
                 throw new IllegalArgumentException("soak: configuration '" + c + "' is not valid: accepted zgc|g1, then"
-                        + " -rt|-fifo|-nort, then optionally -mlock (e.g. zgc-rt,zgc-fifo,zgc-nort,zgc-rt-mlock)");
+                        + " -rt|-rtnice|-nort, then optionally -mlock (e.g. zgc-rt,zgc-rtnice,zgc-nort,zgc-rt-mlock)");
             }
         }
         double seconds = positional.size() > 0 ? Double.parseDouble(positional.get(0)) : 60;
@@ -131,8 +131,8 @@ public final class Soak {
             if (config.contains("-nort")) {
                 cmd.add("-D" + org.vocana.host.os.Realtime.PRIORITY_PROPERTY + "=0");
             }
-            if (config.contains("-nort") || config.contains("-fifo")) {
-                cmd.add("-D" + org.vocana.host.os.Realtime.NICE_PROPERTY + "=0");
+            if (config.contains("-rtnice")) {
+                cmd.add("-D" + org.vocana.host.os.Realtime.NICE_PROPERTY + "=-11");
             }
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
                     Soak.class.getName(), "--child", sim.toString(), scratch.toString(), String.valueOf(seconds),

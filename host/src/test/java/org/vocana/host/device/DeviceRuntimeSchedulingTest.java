@@ -19,9 +19,10 @@ import org.vocana.sdk.AbstractEffect;
 import org.vocana.sdk.EffectDescriptor;
 
 /**
- * A device's audio thread at the default SCHED_FIFO 70 and its other threads at nice -11, said
- * once at start and in the stats; the watchdog's abandoned thread ends SCHED_OTHER at nice 0 (the
- * default; read back from /proc) while its replacement runs SCHED_FIFO 70. Needs CAP_SYS_NICE or RLIMIT_RTPRIO >= 70 (CI runs as root): without it, it fails.
+ * A device's audio thread at the default SCHED_FIFO 70 and, with {@code -Dvocana.rt.nice=-11}, its
+ * other threads at nice -11, said once at start and in the stats; the watchdog's abandoned thread ends SCHED_OTHER at nice 0 (the
+ * default; read back from /proc) while its replacement runs SCHED_FIFO 70. Needs CAP_SYS_NICE, or
+ * RLIMIT_RTPRIO >= 70 and RLIMIT_NICE >= 31 (CI runs as root): without it, it fails.
  */
 class DeviceRuntimeSchedulingTest {
 
@@ -80,6 +81,7 @@ class DeviceRuntimeSchedulingTest {
         Stuck.hang = false;
         Stuck.release = false;
         DeviceSettings s = new DeviceSettings("sched", "Sched", 48_000, 2, 128, "gain,stuck", 480, 200);
+        System.setProperty(Realtime.NICE_PROPERTY, "-11");
         try (DeviceRuntime rt = new DeviceRuntime(s, TestCatalog.builtIns().add(Stuck::new), dir.resolve("vocana"), 200,
                 events::add);
              DeviceSide device = DeviceSide.attach(rt.region().file())) {
@@ -119,6 +121,7 @@ class DeviceRuntimeSchedulingTest {
             assertEquals("SCHED_FIFO 70", Realtime.policyOf(rt.engine().scheduling().tid()).describe(), "its replacement");
         } finally {
             Stuck.release = true;
+            System.clearProperty(Realtime.NICE_PROPERTY);
         }
     }
 }

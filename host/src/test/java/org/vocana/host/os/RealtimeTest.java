@@ -154,8 +154,9 @@ class RealtimeTest {
         assertEquals(0, first.priority());
         assertEquals(1234, first.tid());
         assertEquals("normal priority (SCHED_FIFO 70 not permitted: RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE; "
-                + "to allow it, put '@audio - rtprio 95', '@audio - nice -11' and '@audio - memlock unlimited' in"
-                + " /etc/security/limits.d/95-vocana.conf, add the user to group audio and log in again)", first.description());
+                + "to allow it, put '@audio - rtprio 95' and '@audio - memlock unlimited' in /etc/security/limits.d/95-vocana.conf"
+                + " (and '@audio - nice -11' for -Dvocana.rt.nice), add the user to group audio and log in again)",
+                first.description());
         assertFalse(first.description().contains("\n"));
         Realtime.Scheduling second = rt.promoteCurrentThread(70);
         assertEquals("normal priority (SCHED_FIFO 70 not permitted: RLIMIT_RTPRIO is 0 and the process lacks CAP_SYS_NICE)",
@@ -255,12 +256,12 @@ class RealtimeTest {
         String old = System.getProperty(Realtime.NICE_PROPERTY);
         try {
             System.clearProperty(Realtime.NICE_PROPERTY);
-            assertEquals(-11, Realtime.configuredNice());
+            assertEquals(0, Realtime.configuredNice());
             System.setProperty(Realtime.NICE_PROPERTY, "0");
             assertEquals(0, Realtime.configuredNice());
             System.setProperty(Realtime.NICE_PROPERTY, "1");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Realtime::configuredNice);
-            assertEquals("-Dvocana.rt.nice=1 is not valid: accepted -20..0 (0: leave the threads' nice alone; default -11)",
+            assertEquals("-Dvocana.rt.nice=1 is not valid: accepted -20..0 (0: leave the threads' nice alone; default 0)",
                     e.getMessage());
         } finally {
             if (old == null) {
