@@ -149,10 +149,10 @@ final class DemoCommand implements Callable<Integer> {
      */
     private DeviceStats stream(Path sim, Path input, Path output, ChainSpec spec) throws IOException, InterruptedException {
         // the work folder is named after this process: a later demo removes it if this one is killed
-        TempFiles.removeStale(output.getParent(), DEMO_WORK_PREFIX, DEMO_WORK_REST, true);
         Path work = Files.createTempDirectory(output.getParent(), DEMO_WORK_PREFIX + TempFiles.pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         TempFiles.track(work); // removed on SIGINT/SIGTERM too
+        TempFiles.removeStale(output.getParent(), DEMO_WORK_PREFIX, DEMO_WORK_REST, true, Files.getOwner(work));
         try {
             WavFormat format;
             long frames;
