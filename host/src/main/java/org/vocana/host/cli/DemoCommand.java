@@ -191,6 +191,10 @@ final class DemoCommand implements Callable<Integer> {
                     err.println();
                 }
                 Map<String, Long> report = report(new String(p.getInputStream().readAllBytes()));
+                if (p.exitValue() != 0 && TempFiles.stopping()) {
+                    // its files went with the work folder when this process was told to stop: not its fault
+                    throw new IOException("stopped (SIGINT or SIGTERM); nothing written");
+                }
                 if (p.exitValue() != 0) {
                     throw new IOException("the device simulator failed (exit " + p.exitValue() + "): " + report);
                 }

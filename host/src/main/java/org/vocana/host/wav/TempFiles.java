@@ -92,6 +92,13 @@ public final class TempFiles {
         }
     }
 
+    /** True once the shutdown hook has begun (SIGINT, SIGTERM or an exit while files were pending). */
+    public static boolean stopping() {
+        synchronized (LOCK) {
+            return shuttingDown;
+        }
+    }
+
     /** Paths tracked now (for tests). */
     static List<Path> pending() {
         synchronized (LOCK) {
