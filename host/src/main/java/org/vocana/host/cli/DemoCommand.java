@@ -154,10 +154,10 @@ final class DemoCommand implements Callable<Integer> {
      */
     private Streamed stream(Path sim, Path input, Path output, ChainSpec spec) throws IOException, InterruptedException {
         // the work folder is named after this process: a later demo removes it if this one is killed
-        TempFiles.removeStale(output.getParent(), DEMO_WORK_PREFIX, DEMO_WORK_REST, true);
         Path work = Files.createTempDirectory(output.getParent(), DEMO_WORK_PREFIX + TempFiles.pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         TempFiles.track(work); // removed on SIGINT/SIGTERM too
+        TempFiles.removeStale(output.getParent(), DEMO_WORK_PREFIX, DEMO_WORK_REST, true, Files.getOwner(work));
         try {
             WavFormat format;
             long frames;
@@ -197,6 +197,10 @@ final class DemoCommand implements Callable<Integer> {
                     err.println();
                 }
                 Map<String, Long> report = report(new String(p.getInputStream().readAllBytes()));
+                if (p.exitValue() != 0 && TempFiles.stopping()) {
+                    // its files went with the work folder when this process was told to stop: not its fault
+                    throw new IOException("stopped (SIGINT or SIGTERM); nothing written");
+                }
                 if (p.exitValue() != 0) {
                     throw new IOException("the device simulator failed (exit " + p.exitValue() + "): " + report);
                 }

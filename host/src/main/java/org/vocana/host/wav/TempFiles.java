@@ -8,6 +8,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -90,6 +92,13 @@ public final class TempFiles {
         }
     }
 
+    /** True once the shutdown hook has begun (SIGINT, SIGTERM or an exit while files were pending). */
+    public static boolean stopping() {
+        synchronized (LOCK) {
+            return shuttingDown;
+        }
+    }
+
     /** Paths tracked now (for tests). */
     static List<Path> pending() {
         synchronized (LOCK) {
@@ -143,10 +152,12 @@ public final class TempFiles {
     /**
      * Removes the leftovers of dead processes in {@code dir}: entries named {@code prefix PID rest}
      * where {@code rest} matches {@code restPattern}, PID is not this process and no process with
-     * that id is alive. Entries of live processes (and of ids in use again) are kept. Files are
-     * removed, and folders with {@code folders} set; links never. Returns what was removed.
+     * that id is alive. Entries of live processes (and of ids in use again) are kept, and so are
+     * entries of another owner than {@code owner} (when not null). Files are removed, and folders
+     * with {@code folders} set; links never. Returns what was removed.
      */
-    public static List<Path> removeStale(Path dir, String prefix, Pattern restPattern, boolean folders) {
+    public static List<Path> removeStale(Path dir, String prefix, Pattern restPattern, boolean folders,
+                                         UserPrincipal owner) {
         List<Path> removed = new ArrayList<>();
         long self = pid();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir,
@@ -166,13 +177,13 @@ public final class TempFiles {
                 if (pid == self || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                     continue;
                 }
-                BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (a.isRegularFile() || (folders && a.isDirectory())) {
+                PosixFileAttributes a = Files.readAttributes(e, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if ((owner == null || owner.equals(a.owner())) && (a.isRegularFile() || (folders && a.isDirectory()))) {
                     deleteTree(e);
                     removed.add(e);
                 }
             }
-        } catch (IOException | SecurityException e) {
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
             // best effort: a folder we cannot list or an entry we cannot delete stays
         }
         return removed;

@@ -109,9 +109,7 @@ public final class WavWriter implements AutoCloseable {
         if (base.length() > TEMP_NAME_MAX) {
             base = base.substring(0, TEMP_NAME_MAX);
         }
-        // what a killed run (SIGKILL) of this output left: removed if that process is gone
         String prefix = "." + base + ".";
-        TempFiles.removeStale(dir, prefix, STALE_REST, false);
         Path temp = null;
         FileChannel channel = null;
         for (int attempt = 0; channel == null; attempt++) {
@@ -135,6 +133,8 @@ public final class WavWriter implements AutoCloseable {
         try {
             TempFiles.track(temp);
             writer.tracked = true;
+            // what a killed run (SIGKILL) of this output left: removed if that process is gone and it was ours
+            TempFiles.removeStale(dir, prefix, STALE_REST, false, owner(temp));
             // a new output gets the mode a new file gets here (umask applied); until then only the owner reads it
             writer.newFileMode = permissions(temp);
             if (writer.newFileMode != null) {
@@ -161,6 +161,14 @@ public final class WavWriter implements AutoCloseable {
         if (kind != null) {
             throw new WavException(target + ": is " + kind + "; the output must be a regular file (it is replaced)"
                     + " or a path that does not exist");
+        }
+    }
+
+    private static java.nio.file.attribute.UserPrincipal owner(Path p) throws IOException {
+        try {
+            return Files.getOwner(p, LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException e) {
+            return null;
         }
     }
 

@@ -180,7 +180,9 @@ class FileSafetyIT {
             Process p = startLongRun(in, out);
             assertFalse(list(RUN_TMP.resolve(String.valueOf(p.pid()))).isEmpty(),
                     "the JVM's temporary files are under the project, in .vocana/tmp/PID");
-            run("kill", "-" + signal, String.valueOf(p.pid()));
+            // python3 rather than kill(1), which comes with procps (not in every minimal system)
+            run("python3", "-c", "import os, signal, sys; os.kill(int(sys.argv[1]), signal.SIG" + signal + ")",
+                    String.valueOf(p.pid()));
             Result r = finish(p, "process after SIG" + signal);
             assertEquals(signal.equals("TERM") ? 143 : 130, r.exit(), r.err());
             assertEquals(List.of(), temporaries(), "SIG" + signal + " left a temporary file");

@@ -267,7 +267,7 @@ class DeviceIT {
         }, 5_000), "the edit reached the device");
 
         String[] bad = cli("remove", "it", "9");
-        assertEquals("2", bad[0]);
+        assertEquals("2", bad[0], bad[1]);
         assertEquals("vocana remove: position '9' is out of range: accepted 1..3", bad[1]);
 
         // presets: the built-in voice preset; a preset bundle dropped into load/ adds its own

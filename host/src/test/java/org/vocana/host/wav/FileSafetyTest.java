@@ -180,12 +180,27 @@ class FileSafetyTest {
     }
 
     @Test
+    void anotherOwnersTemporaryFileIsKept() throws Exception {
+        long dead = deadPid();
+        Path temp = Files.writeString(dir.resolve(".out.wav." + dead + ".k3j5h2.tmp"), "partial");
+        java.nio.file.attribute.UserPrincipal me = Files.getOwner(temp);
+        java.nio.file.attribute.UserPrincipal other = dir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(me.getName().equals("root") ? "nobody" : "root");
+        java.util.regex.Pattern rest = java.util.regex.Pattern.compile("\\.[0-9a-z]+\\.tmp");
+        assertEquals(List.of(), TempFiles.removeStale(dir, ".out.wav.", rest, false, other));
+        assertTrue(Files.exists(temp), "not the owner's: kept");
+        assertEquals(List.of(temp), TempFiles.removeStale(dir, ".out.wav.", rest, false, me));
+        assertFalse(Files.exists(temp));
+    }
+
+    @Test
     void staleFoldersAreRemovedOnlyWhenAskedFor() throws Exception {
         long dead = deadPid();
         Path demo = Files.createDirectories(dir.resolve(".demo-" + dead + "-123456").resolve("regions"));
         Files.writeString(demo.resolve("x"), "x");
         Path mine = Files.createDirectory(dir.resolve(".demo-" + ProcessHandle.current().pid() + "-99"));
-        List<Path> removed = TempFiles.removeStale(dir, ".demo-", java.util.regex.Pattern.compile("-[0-9]+"), true);
+        List<Path> removed = TempFiles.removeStale(dir, ".demo-", java.util.regex.Pattern.compile("-[0-9]+"), true,
+                Files.getOwner(dir));
         assertEquals(List.of(dir.resolve(".demo-" + dead + "-123456")), removed);
         assertTrue(Files.isDirectory(mine), "this process's own folder is kept");
     }
