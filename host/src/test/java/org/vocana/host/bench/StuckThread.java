@@ -18,8 +18,7 @@ import org.vocana.host.engine.DeviceEngine;
 import org.vocana.host.os.Realtime;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.DeviceSide;
-import org.vocana.sdk.AbstractEffect;
-import org.vocana.sdk.EffectDescriptor;
+import org.vocana.host.testeffect.SpinningEffect;
 
 /**
  * The CPU a stuck audio thread takes from a busy machine: an effect that never returns spins on
@@ -37,30 +36,6 @@ import org.vocana.sdk.EffectDescriptor;
  */
 public final class StuckThread {
 
-    /** Spins until released. */
-    static final class Spinning extends AbstractEffect {
-        static volatile boolean release;
-
-        Spinning() {
-            super(new EffectDescriptor("spin", "Spin", "bench", "1", List.of()));
-        }
-
-        @Override
-        protected void onActivate(double sampleRate, int maxFrames, int channels) {
-        }
-
-        @Override
-        protected void onReset() {
-        }
-
-        @Override
-        protected void render(float[][] in, float[][] out, int frames) {
-            while (!release) {
-                Thread.onSpinWait();
-            }
-        }
-    }
-
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
         int hogs = args.length > 1 ? Integer.parseInt(args[1]) : 2;
@@ -77,7 +52,9 @@ public final class StuckThread {
             String others = Realtime.system().favourOtherThreads(Realtime.configuredNice()); // as a device does
             ChainPlayer player = new ChainPlayer(2, 128, 480);
             DeviceEngine engine = new DeviceEngine(region, player, 128);
-            TestCatalog catalog = TestCatalog.builtIns().add(Spinning::new);
+            TestCatalog catalog = TestCatalog.builtIns().add(SpinningEffect::new);
+            SpinningEffect.switchOff();
+            SpinningEffect.spin = true;
             player.submit(Chain.activate(new ChainResolver(catalog).instantiate(ChainSpec.parse("spin")), 48_000, 128, 2));
             float[] block = new float[256];
             long until = System.nanoTime() + 5_000_000_000L;
@@ -111,10 +88,10 @@ public final class StuckThread {
                 measure("then " + Realtime.policyOf(tid).describe() + " nice " + Realtime.policyOf(tid).nice()
                         + (why == null ? "" : " (" + why + ")"), seconds, mx, engine.threadId(), busy, ticks);
             }
-            Spinning.release = true;
+            SpinningEffect.release = true;
             engine.stop();
         } finally {
-            Spinning.release = true;
+            SpinningEffect.release = true;
             for (Process b : busy) {
                 b.destroy();
             }

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vocana.host.TestCatalog;
 import org.vocana.host.os.Realtime;
 import org.vocana.host.ring.DeviceSide;
-import org.vocana.sdk.AbstractEffect;
-import org.vocana.sdk.EffectDescriptor;
+import org.vocana.host.testeffect.SpinningEffect;
 
 /**
  * A device's audio thread at the default SCHED_FIFO 70 and, with {@code -Dvocana.rt.nice=-11}, its
@@ -28,34 +27,6 @@ class DeviceRuntimeSchedulingTest {
 
     @TempDir
     Path dir;
-
-    /** Passes audio through; once {@code hang} is set, spins until released. */
-    static final class Stuck extends AbstractEffect {
-        static volatile boolean hang;
-        static volatile boolean release;
-
-        Stuck() {
-            super(new EffectDescriptor("stuck", "Stuck", "test", "1", List.of()));
-        }
-
-        @Override
-        protected void onActivate(double sampleRate, int maxFrames, int channels) {
-        }
-
-        @Override
-        protected void onReset() {
-        }
-
-        @Override
-        protected void render(float[][] in, float[][] out, int frames) {
-            while (hang && !release) {
-                Thread.onSpinWait();
-            }
-            for (int c = 0; c < channels(); c++) {
-                System.arraycopy(in[c], 0, out[c], 0, frames);
-            }
-        }
-    }
 
     /** The nice value of this process's first thread whose name starts with {@code name}. */
     private static int niceOf(String name) throws Exception {
@@ -78,11 +49,10 @@ class DeviceRuntimeSchedulingTest {
     @Test
     void theWatchdogsAbandonedThreadEndsAtNormalPriorityAndItsReplacementRunsSchedFifo() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
-        Stuck.hang = false;
-        Stuck.release = false;
-        DeviceSettings s = new DeviceSettings("sched", "Sched", 48_000, 2, 128, "gain,stuck", 480, 200);
+        SpinningEffect.switchOff();
+        DeviceSettings s = new DeviceSettings("sched", "Sched", 48_000, 2, 128, "gain,spin", 480, 200);
         System.setProperty(Realtime.NICE_PROPERTY, "-11");
-        try (DeviceRuntime rt = new DeviceRuntime(s, TestCatalog.builtIns().add(Stuck::new), dir.resolve("vocana"), 200,
+        try (DeviceRuntime rt = new DeviceRuntime(s, TestCatalog.builtIns().add(SpinningEffect::new), dir.resolve("vocana"), 200,
                 events::add);
              DeviceSide device = DeviceSide.attach(rt.region().file())) {
             assertEquals("audio thread SCHED_FIFO 70, other threads nice -11", events.get(0),
@@ -95,7 +65,7 @@ class DeviceRuntimeSchedulingTest {
             int tid = stuck.scheduling().tid();
             assertEquals("SCHED_FIFO 70", Realtime.policyOf(tid).describe());
 
-            Stuck.hang = true;
+            SpinningEffect.spin = true;
             float[] out = new float[256];
             float[] in = new float[256];
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -120,7 +90,7 @@ class DeviceRuntimeSchedulingTest {
             assertNotSame(stuck, rt.engine());
             assertEquals("SCHED_FIFO 70", Realtime.policyOf(rt.engine().scheduling().tid()).describe(), "its replacement");
         } finally {
-            Stuck.release = true;
+            SpinningEffect.release = true;
             System.clearProperty(Realtime.NICE_PROPERTY);
         }
     }

@@ -17,8 +17,7 @@ import org.vocana.host.chain.ChainSpec;
 import org.vocana.host.os.Realtime;
 import org.vocana.host.ring.DeviceRegion;
 import org.vocana.host.ring.DeviceSide;
-import org.vocana.sdk.AbstractEffect;
-import org.vocana.sdk.EffectDescriptor;
+import org.vocana.host.testeffect.SpinningEffect;
 
 /**
  * The audio thread runs SCHED_FIFO at {@code -Dvocana.rt.priority} (read back from /proc), and
@@ -33,47 +32,18 @@ class DeviceEngineSchedulingTest {
     @TempDir
     Path dir;
 
-    /** Passes audio through; once {@code spin} is set, spins until released. */
-    static final class Spinning extends AbstractEffect {
-        static volatile boolean spin;
-        static volatile boolean release;
-
-        Spinning() {
-            super(new EffectDescriptor("spin", "Spin", "test", "1", List.of()));
-        }
-
-        @Override
-        protected void onActivate(double sampleRate, int maxFrames, int channels) {
-        }
-
-        @Override
-        protected void onReset() {
-        }
-
-        @Override
-        protected void render(float[][] in, float[][] out, int frames) {
-            while (spin && !release) {
-                Thread.onSpinWait();
-            }
-            for (int c = 0; c < channels(); c++) {
-                System.arraycopy(in[c], 0, out[c], 0, frames);
-            }
-        }
-    }
-
-    @AfterEach
-    void clear() {
+    @org.junit.jupiter.api.AfterEach
+    void clearProperties() {
+        // the settings are system properties: no other test may inherit them
         System.clearProperty(Realtime.PRIORITY_PROPERTY);
         System.clearProperty(Realtime.ABANDONED_PROPERTY);
-        Spinning.release = true;
     }
 
     @Test
     void theAudioThreadRunsSchedFifoAtTheConfiguredPriorityAndAnAbandonedOneEndsSchedIdle() throws Exception {
         System.setProperty(Realtime.PRIORITY_PROPERTY, "61");
         System.setProperty(Realtime.ABANDONED_PROPERTY, "idle");
-        Spinning.spin = false;
-        Spinning.release = false;
+        SpinningEffect.switchOff();
         try (DeviceRegion region = DeviceRegion.create(dir.resolve("vocana"), "sched", "Sched", RATE, 2, BLOCK,
                 DeviceRegion.newGeneration());
              DeviceSide device = DeviceSide.attach(region.file())) {
@@ -87,9 +57,9 @@ class DeviceEngineSchedulingTest {
             assertEquals(61, running.rtPriority(), running.describe());
             assertEquals(-62, running.priority(), running.describe());
 
-            TestCatalog catalog = TestCatalog.builtIns().add(Spinning::new);
+            TestCatalog catalog = TestCatalog.builtIns().add(SpinningEffect::new);
             player.submit(Chain.activate(new ChainResolver(catalog).instantiate(ChainSpec.parse("spin")), RATE, BLOCK, 2));
-            Spinning.spin = true;
+            SpinningEffect.spin = true;
             float[] out = new float[BLOCK * 2];
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (engine.stalledNanos() < 50_000_000L && System.nanoTime() < deadline) {
@@ -104,7 +74,7 @@ class DeviceEngineSchedulingTest {
             assertEquals("now runs SCHED_IDLE (only when nothing else wants the CPU)", engine.demotion());
             Realtime.ThreadPolicy abandoned = Realtime.policyOf(s.tid());
             assertTrue(abandoned.idle(), "the abandoned thread: " + abandoned.describe());
-            Spinning.release = true;
+            SpinningEffect.release = true;
             assertTrue(engine.stop(), "the released thread exits");
         }
     }
