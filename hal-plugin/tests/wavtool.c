@@ -14,9 +14,11 @@
  *       offset = first frame of RECORDED with a non-zero sample; compares
  *       RECORDED[offset + i] with PLAYED[i] exactly; prints
  *       `offset O compared N mismatches M`; exit 0 iff M == 0 and N > 0.
- *       With `gaps`, all-zero frames after the offset are skipped first
- *       (silence the core inserted on underruns: PLAYED has no zero frame),
- *       and `gaps G` (runs of skipped frames) is printed too.
+ *       With `gaps`, all-zero frames after the offset are frames the core
+ *       replaced by silence (lost: abi.h section 6 keeps the offset, so
+ *       they take the place of the frames they stand for; PLAYED has no
+ *       zero frame): they are not compared, and `gaps G lost L` (runs and
+ *       frames) is printed too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,24 +178,25 @@ static int cmp(const char *played, const char *recorded, int gaps)
     uint64_t off = 0;
     while (off < b.wi.frames && frame_zero(&b.samples[off * ch], ch))
         off++;
-    uint64_t n = 0, bad = 0, runs = 0;
+    uint64_t n = 0, bad = 0, runs = 0, lost = 0;
     int in_gap = 0;
-    for (uint64_t r = off; r < b.wi.frames && n < a.wi.frames; r++) {
+    for (uint64_t r = off; r < b.wi.frames && n + lost < a.wi.frames; r++) {
         const float *y = &b.samples[r * ch];
         if (gaps && frame_zero(y, ch)) {
             runs += !in_gap;
             in_gap = 1;
+            lost++;
             continue;
         }
         in_gap = 0;
         for (size_t c = 0; c < ch; c++)
-            bad += a.samples[n * ch + c] != y[c];
+            bad += a.samples[(n + lost) * ch + c] != y[c];
         n++;
     }
     printf("offset %llu compared %llu mismatches %llu", (unsigned long long)off,
            (unsigned long long)n, (unsigned long long)bad);
     if (gaps)
-        printf(" gaps %llu", (unsigned long long)runs);
+        printf(" gaps %llu lost %llu", (unsigned long long)runs, (unsigned long long)lost);
     printf("\n");
     free(a.samples);
     free(b.samples);
