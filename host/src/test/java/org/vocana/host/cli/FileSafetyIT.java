@@ -239,16 +239,21 @@ class FileSafetyIT {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         boolean root = isRoot();
         List<String> cmd = new ArrayList<>();
+        String jar = System.getProperty("vocana.jar");
         if (root) {
             cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
             Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
+            // the other user cannot enter the checkout (a clone in a 0700 folder): a readable copy
+            Path copy = Files.copy(Path.of(jar), dir.resolve("vocana.jar"));
+            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+            jar = copy.toString();
         } else {
             Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("---------"));
         }
         cmd.addAll(List.of(System.getProperty("vocana.java", "java"), "-XX:-UsePerfData",
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dgosh.args=--nointeractive", "-Djava.io.tmpdir=/tmp", "-Dfelix.fileinstall.dir=" + dir.resolve("load"),
-                "-jar", System.getProperty("vocana.jar"), "devices"));
+                "-jar", jar, "devices"));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(new File("/"))
                 .redirectOutput(dir.resolve(".stdout").toFile())
                 .redirectError(dir.resolve(".stderr").toFile());

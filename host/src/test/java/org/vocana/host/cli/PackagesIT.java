@@ -83,8 +83,13 @@ class PackagesIT {
     }
 
     private Result launcher(List<String> prefix, Map<String, String> env, String... args) throws Exception {
+        return launcher(ROOT.resolve("vocana"), prefix, env, args);
+    }
+
+    private Result launcher(Path launcher, List<String> prefix, Map<String, String> env, String... args)
+            throws Exception {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.add(ROOT.resolve("vocana").toString());
+        cmd.add(launcher.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout").toFile())
@@ -173,7 +178,17 @@ class PackagesIT {
         Path list = fakeList();
         List<String> prefix = isRoot()
                 ? List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups") : List.of();
-        Result r = launcher(prefix, Map.of("PATH", bin + ":" + System.getenv("PATH"),
+        // the other user cannot enter the checkout (a clone in a 0700 folder): it runs a copy of the
+        // launcher from a folder it may read
+        Path launcher = ROOT.resolve("vocana");
+        if (isRoot()) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path copy = Files.createDirectories(dir.resolve("checkout"));
+            launcher = Files.copy(ROOT.resolve("vocana"), copy.resolve("vocana"));
+            Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(list, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Result r = launcher(launcher, prefix, Map.of("PATH", bin + ":" + System.getenv("PATH"),
                 "VOCANA_APT_PACKAGES", list.toString()), "packages");
         assertEquals(1, r.exit(), r.err());
         assertEquals("vocana: installing vocana-no-such-package (from " + list + ", with sudo)", r.err().lines().findFirst()
