@@ -33,6 +33,7 @@ typedef struct schedule {
     uint64_t stall_at, stall_len; /* host does nothing during [stall_at, stall_at + stall_len)    */
     uint64_t quiet_at, quiet_len; /* writer writes nothing during that time (it stopped)          */
     uint64_t rpause_at, rpause_len; /* reader reads nothing during that time (an application stopped) */
+    uint32_t host_blocks;     /* blocks the host carries per frame of time at most (0: all there are) */
     uint64_t frames;          /* simulated time                                                  */
 } schedule;
 
@@ -43,6 +44,7 @@ typedef struct outcome {
     uint32_t latency;      /* L used by the reader                                               */
     uint64_t late, underrun_frames, overrun_frames, gap;
     uint64_t late_after_start, underruns_after_start; /* counted after the first exact frame */
+    uint64_t misplaced;    /* frames neither exactly time - L nor silence: read at a wrong time */
 } outcome;
 
 static vocana_device_config dev_cfg(uint32_t dirs, uint32_t burst)
@@ -69,9 +71,9 @@ static void make_active(vocana_device *d, tu_region *r)
 }
 
 /* the Java host's engine: whole blocks, stamp carried (DeviceEngine + FromHostWriter.writeAt) */
-static void host_step(tu_region *r, vocana_ring *in, vocana_ring *out, float *buf)
+static void host_step(tu_region *r, vocana_ring *in, vocana_ring *out, float *buf, uint32_t max_blocks)
 {
-    while (vocana_ring_read_avail(in) >= BLOCK) {
+    for (uint32_t b = 0; (max_blocks == 0 || b < max_blocks) && vocana_ring_read_avail(in) >= BLOCK; b++) {
         uint32_t clock = atomic_load_explicit(&r->h->to_host.clock, memory_order_relaxed);
         uint64_t t0 = in->pos + atomic_load_explicit(&r->h->to_host.time_base, memory_order_relaxed);
         CHECK_EQ(vocana_ring_read(in, buf, BLOCK), BLOCK);
@@ -123,7 +125,7 @@ static outcome replay(const schedule *s)
         }
         bool stalled = s->stall_len && t >= s->stall_at && t < s->stall_at + s->stall_len;
         if (!stalled)
-            host_step(&r, &in, &out, hbuf);
+            host_step(&r, &in, &out, hbuf, s->host_blocks);
         bool rpaused = s->rpause_len && t >= s->rpause_at && t < s->rpause_at + s->rpause_len;
         if (t >= s->rperiod && (t - s->rphase) % s->rperiod == 0 && !rpaused) {
             uint64_t c = t - s->rperiod;
@@ -136,6 +138,8 @@ static outcome replay(const schedule *s)
                 /* start-up ends with the first frame of real audio (value > 0) at latency L */
                 if (exact && rbuf[i] > 0.0f && o.first_ok == UINT64_MAX)
                     o.first_ok = ct;
+                if (!exact && rbuf[i] != 0.0f)
+                    o.misplaced++;
                 if (!exact && o.first_ok != UINT64_MAX && !(s->rpause_len && ct >= s->rpause_at &&
                                                             ct < s->rpause_at + s->rpause_len)) {
                     o.wrong++;
@@ -272,6 +276,21 @@ static void test_timing_stopped_reader_recovers(void)
         fprintf(stderr, "    stopped reader: %llu wrong after recovery\n", (unsigned long long)o.wrong_after);
 }
 
+/* The writer's timeline jumps (an application restarted after an xrun, or a full ring made it
+ * drop) while frames are queued in both rings: a new time_base waits for an empty ring, so no
+ * queued frame is read at a wrong time: every frame is exactly time - L or silence. */
+static void test_timing_timeline_jump_misplaces_nothing(void)
+{
+    /* a 1 s stall: the writer drops on its full ring; the host then catches up a block per frame
+     * of time, so the writer writes with its new time_base while old frames are still queued */
+    schedule s = {.wperiod = 96, .rperiod = 128, .rphase = 50, .stall_at = RATE / 2u,
+                  .stall_len = RATE, .host_blocks = 1, .frames = 3u * RATE};
+    outcome o = replay(&s);
+    CHECK_EQ(o.misplaced, 0);
+    CHECK_EQ(o.wrong_after, 0);
+    CHECK(o.overrun_frames > 0);
+}
+
 /* An untimed producer (clock NONE) is read as a FIFO, so the simulator's fast mode and old
  * device sides keep their behaviour; a reader in another clock does the same. */
 static void test_timing_fifo_without_common_clock(void)
@@ -292,13 +311,17 @@ static void test_timing_fifo_without_common_clock(void)
     /* any time at all: the frames come in order */
     CHECK_EQ(vocana_device_read_at(&rec, got, 32, UINT64_C(123456789)), 32);
     CHECK(memcmp(got, buf, 32 * sizeof(float)) == 0);
-    /* stamped in a private clock that is not the reader's: still a FIFO */
+    /* a stamp changes only into an empty ring: refused (dropped, counted) while 32 are queued */
     vocana_ring_set_clock(&out, VOCANA_CLOCK_PRIVATE | 42u, 0);
+    CHECK_EQ(vocana_ring_write_at(&out, buf, 16, 7), 0);
+    CHECK_EQ(atomic_load(&r.h->from_host.clock), VOCANA_CLOCK_NONE);
+    CHECK_EQ(vocana_device_read_at(&rec, got, 32, 0), 32);
+    CHECK(memcmp(got, buf + 32, 32 * sizeof(float)) == 0);
+    /* stamped in a private clock that is not the reader's: still a FIFO */
     CHECK_EQ(vocana_ring_write_at(&out, buf, 16, 7), 16);
     CHECK_EQ(atomic_load(&r.h->from_host.clock), VOCANA_CLOCK_PRIVATE | 42u);
-    CHECK_EQ(vocana_device_read_at(&rec, got, 48, 0), 48);
-    CHECK(memcmp(got, buf + 32, 32 * sizeof(float)) == 0);
-    CHECK(memcmp(got + 32, buf, 16 * sizeof(float)) == 0);
+    CHECK_EQ(vocana_device_read_at(&rec, got, 16, 0), 16);
+    CHECK(memcmp(got, buf, 16 * sizeof(float)) == 0);
     void *b;
     size_t sz;
     CHECK_RC(vocana_device_detach(&rec, &b, &sz), VOCANA_OK);
@@ -347,6 +370,7 @@ const th_test timing_tests[] = {
     {"timing_undeclared_bursts_are_counted", test_timing_undeclared_bursts_are_counted},
     {"timing_recovers_from_stalls", test_timing_recovers_from_stalls},
     {"timing_stopped_reader_recovers", test_timing_stopped_reader_recovers},
+    {"timing_timeline_jump_misplaces_nothing", test_timing_timeline_jump_misplaces_nothing},
     {"timing_fifo_without_common_clock", test_timing_fifo_without_common_clock},
     {"timing_hostile_stamps", test_timing_hostile_stamps},
     {"timing_frames_of_ns", test_timing_frames_of_ns},

@@ -212,7 +212,13 @@
  * The producer stores time_base, clock and burst_frames (relaxed) BEFORE
  * the write_pos that publishes frames stamped with them (release); a frame
  * after a gap in the producer's timeline (it dropped or skipped time) just
- * comes with a new time_base.  Stamps must be exact: a continuous stream
+ * comes with a new time_base, which the producer publishes only into an
+ * EMPTY ring (write_pos == read_pos): there is one time_base per ring, and
+ * frames still queued would be read by the new one, at the wrong time.
+ * Until the consumer has drained the ring, such a producer drops its
+ * frames and counts them as an overrun (a discontinuity is a loss event
+ * anyway; the drain takes at most the consumer's latency).  Stamps must
+ * be exact: a continuous stream
  * keeps time_base unchanged from write to write, so derive each write's
  * time from a frame counter (start + frames so far), never from a clock
  * reading per write; a time_base that moves by one frame makes the reader

@@ -127,15 +127,20 @@ uint32_t vocana_ring_write_at(vocana_ring *r, const float *src, uint32_t frames,
     if (frames == 0)
         return 0;
     uint32_t space = producer_space(r);
-    if (space > 0) {
-        /* only with frames to publish: a stamp without them would move the
-         * frames still queued to the new timeline */
-        bool fresh = publish_clock(r, r->clock);
-        uint64_t base = t - r->pos;
-        if (fresh || base != r->time_base) {
-            atomic_store_explicit(&r->ctl->time_base, base, memory_order_relaxed);
-            r->time_base = base;
-        }
+    uint64_t base = t - r->pos;
+    bool changes = r->published != r->clock || base != r->time_base;
+    if (changes && space < r->capacity) {
+        /* abi.h section 6: a new time_base is published only into an empty ring, or the frames
+         * still queued would be read by it, at the wrong time; until the consumer has drained
+         * them these frames are dropped, and counted as an overrun */
+        count(&r->ctl->overruns, 1);
+        count(&r->ctl->overrun_frames, frames);
+        return 0;
+    }
+    if (changes) {
+        publish_clock(r, r->clock);
+        atomic_store_explicit(&r->ctl->time_base, base, memory_order_relaxed);
+        r->time_base = base;
     }
     return ring_write(r, src, frames, space);
 }

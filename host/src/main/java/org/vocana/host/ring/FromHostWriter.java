@@ -130,7 +130,18 @@ public final class FromHostWriter extends RingEndpoint {
     }
 
     private int putInside(float[][] planar, int frames) {
-        int n = Math.min(frames, spaceInside());
+        int space = spaceInside();
+        if (stampChanges() && space < capacity) {
+            // abi.h section 6: a new time_base goes only into an empty ring, or the frames still
+            // queued would be read by it at the wrong time; until the device side has drained them
+            // these frames are dropped, counted as an overrun
+            overruns++;
+            overrunFrames += frames;
+            OVERRUNS_VH.setOpaque(region, ctl, overruns);
+            OVERRUN_FRAMES_VH.setOpaque(region, ctl, overrunFrames);
+            return 0;
+        }
+        int n = Math.min(frames, space);
         if (n > 0) {
             publishStamp();
             long p = pos;
@@ -162,6 +173,13 @@ public final class FromHostWriter extends RingEndpoint {
             OVERRUN_FRAMES_VH.setOpaque(region, ctl, overrunFrames);
         }
         return n;
+    }
+
+    /** True if the frames about to be written need another clock or time_base than published. */
+    private boolean stampChanges() {
+        int clock = stamping ? stampClock : CLOCK_NONE;
+        long base = stamping ? stampTime - pos : 0L;
+        return clock != publishedClock || (clock != CLOCK_NONE && base != publishedBase);
     }
 
     /** Clock and time_base for the frames about to be written; only with frames to publish. */
