@@ -78,6 +78,7 @@ enum vocana_err {
     VOCANA_E_CLAIMED,          /* this direction of the device is in use   */
     VOCANA_E_DIR_ACCESS,       /* permission denied on the region directory */
     VOCANA_E_VERSION_OLD,      /* abi_minor below the reader's             */
+    VOCANA_E_UNSEALED,         /* region not sealed against shrinking      */
     VOCANA_E_COUNT_           /* number of codes, not an error             */
 };
 

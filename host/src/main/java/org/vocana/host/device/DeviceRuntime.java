@@ -60,7 +60,8 @@ public final class DeviceRuntime implements AutoCloseable {
     private final EffectCatalog catalog;
     private final Consumer<String> events;
     private final ScheduledExecutorService control;
-    private final DeviceRegion region;
+    /** The published region; replaced by the self-check when damaged (control thread). */
+    private volatile DeviceRegion region;
     private final FaultLog faults = new FaultLog(256);
     private final Runnable catalogListener = this::catalogChanged;
     private final long watchdogNanos;
@@ -326,6 +327,7 @@ public final class DeviceRuntime implements AutoCloseable {
                 for (int i = 0; live != null && i < live.size(); i++) {
                     live.time(i);
                 }
+                checkRegion();
             }
             player.collectRetired();
             reportLoss();
@@ -387,6 +389,45 @@ public final class DeviceRuntime implements AutoCloseable {
                     episodeLate, episodeOverrun));
             episodeOverrun = episodeUnderrun = episodeLate = 0;
         }
+    }
+
+    /**
+     * Once a second: the region must still be published as this host made it ({@link
+     * DeviceRegion#checkIntact}). One that was unlinked, replaced or damaged is re-created with a new
+     * generation, and the device side re-attaches to it; one line says what was found.
+     */
+    private void checkRegion() {
+        if (region.isClosed()) {
+            return; // a failed re-creation of a shared-memory region (reported): nothing left to check
+        }
+        RegionException damage;
+        try {
+            region.checkIntact();
+            return;
+        } catch (RegionException e) {
+            damage = e;
+        }
+        DeviceEngine stopped = engine;
+        if (!stopped.stop()) {
+            events.accept(damage.getMessage() + "; not re-created yet: the audio thread did not stop within 2 s");
+            engine = new DeviceEngine(region, stopped.reader(), stopped.writer(), player, settings.ioFrames());
+            return;
+        }
+        DeviceRegion next;
+        try {
+            next = region.recreate();
+        } catch (RegionException e) {
+            events.accept(damage.getMessage() + "; re-creating it failed: " + e.getMessage());
+            if (!region.isClosed()) {
+                engine = new DeviceEngine(region, stopped.reader(), stopped.writer(), player, settings.ioFrames());
+            }
+            return;
+        }
+        region = next;
+        engine = new DeviceEngine(next, player, settings.ioFrames());
+        lossOverrun = -1; // new counters
+        events.accept(damage.getMessage() + "; re-created it with generation "
+                + Long.toHexString(next.generation()) + " (the device side re-attaches)");
     }
 
     private static String describe(FaultLog.Reason reason) {
