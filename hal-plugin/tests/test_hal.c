@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The HAL model: objects, property validation and dispatch, rate change, clock, IO sessions, IO plan. */
+/* The HAL model: objects, property validation and dispatch, rate change, clock, IO sessions. */
 #include <math.h>
 #include <string.h>
 
@@ -422,23 +422,6 @@ static void test_zero_timestamps_are_exact_and_wrap_safe(void) {
     CHECK(t.sample_time == 0);
 }
 
-static void test_io_plan_follows_sample_time(void) {
-    vocana_hal_io_plan p = vocana_hal_io_plan_for(1000, 1000, 512, 4096);
-    CHECK(p.skip == 0 && p.gap == 0 && p.frames == 512);
-    p = vocana_hal_io_plan_for(1000, 1100, 512, 4096); /* 100 frames never came: silence first */
-    CHECK(p.skip == 0 && p.gap == 100 && p.frames == 512);
-    p = vocana_hal_io_plan_for(1000, 900, 512, 4096); /* 100 frames delivered already */
-    CHECK(p.skip == 100 && p.gap == 0 && p.frames == 412);
-    p = vocana_hal_io_plan_for(1000, 0, 512, 4096); /* all repeated */
-    CHECK(p.skip == 512 && p.frames == 0);
-    p = vocana_hal_io_plan_for(0, 1000000, 512, 4096); /* a long stall: capped, the ring re-syncs */
-    CHECK(p.gap == 4096 && p.frames == 512);
-    p = vocana_hal_io_plan_for(0, 0, VOCANA_HAL_MAX_IO_FRAMES + 1, 4096); /* bigger than advertised */
-    CHECK(p.frames == 0 && p.gap == 0 && p.skip == 0);
-    p = vocana_hal_io_plan_for(INT64_MIN, INT64_MAX, 16, 64);
-    CHECK(p.gap == 64);
-}
-
 static int32_t parse(const char *text, vocana_hal_config *c, char *why) {
     return vocana_hal_parse_config(text, strlen(text), c, why, 160);
 }
@@ -582,6 +565,5 @@ const th_test hal_tests[] = {
     {"hal: volume and mute per device, with notifications", test_volume_and_mute_are_per_device_and_notify},
     {"hal: IO start/stop and IsRunning", test_io_start_stop_and_running},
     {"hal: zero time stamps exact, long-run and wrap safe", test_zero_timestamps_are_exact_and_wrap_safe},
-    {"hal: IO plan follows sample time", test_io_plan_follows_sample_time},
 };
 const size_t hal_tests_n = sizeof hal_tests / sizeof hal_tests[0];

@@ -377,24 +377,6 @@ vocana_hal_timestamp vocana_hal_zero_timestamp(uint64_t anchor_host_time, uint64
 int32_t vocana_hal_device_zero_timestamp(const vocana_hal *hal, uint32_t device_index, uint64_t now_host_time,
                                          double host_ticks_per_second, vocana_hal_timestamp *out);
 
-/* ------------------------------------------------------------------------
- * IO addressing.  CoreAudio names each IO cycle's frames by sample time; a
- * ring moves frames in order.  This tells how many frames to skip or pad so
- * that the ring position follows the sample time (a skipped cycle is padded,
- * a repeated one is dropped).  [IO]
- * ---------------------------------------------------------------------- */
-typedef struct vocana_hal_io_plan {
-    uint32_t skip;    /* frames of the buffer already delivered: leave them out */
-    uint32_t gap;     /* frames missing before the buffer: fill with silence first */
-    uint32_t frames;  /* frames of the buffer to move */
-} vocana_hal_io_plan;
-
-/* expected: the sample time the ring is at; sample_time: the buffer's first
- * frame; frames: its length (<= VOCANA_HAL_MAX_IO_FRAMES, else frames = 0).
- * A gap larger than max_gap is reported as max_gap (the ring re-syncs). */
-vocana_hal_io_plan vocana_hal_io_plan_for(int64_t expected, int64_t sample_time, uint32_t frames,
-                                          uint32_t max_gap);
-
 /* [IO] Applies the device's volume and mute to n samples in place. */
 void vocana_hal_apply_volume(const vocana_hal_device *dev, float *samples, uint32_t n);
 

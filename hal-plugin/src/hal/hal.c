@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Vocana HAL model: objects, property validation and dispatch, clock, IO plan. */
+/* Vocana HAL model: objects, property validation and dispatch, clock, volume. */
 #include "vocana/hal.h"
 
 #include <math.h>
@@ -987,24 +987,6 @@ vocana_hal_timestamp vocana_hal_zero_timestamp(uint64_t anchor_host_time, uint64
 }
 
 /* -------------------------------------------------------------------- IO */
-
-vocana_hal_io_plan vocana_hal_io_plan_for(int64_t expected, int64_t sample_time, uint32_t frames,
-                                          uint32_t max_gap) {
-    vocana_hal_io_plan plan = {0, 0, 0};
-    if (frames > VOCANA_HAL_MAX_IO_FRAMES) {
-        return plan;
-    }
-    if (sample_time >= expected) {
-        uint64_t gap = (uint64_t)sample_time - (uint64_t)expected;
-        plan.gap = gap > max_gap ? max_gap : (uint32_t)gap;
-        plan.frames = frames;
-    } else {
-        uint64_t late = (uint64_t)expected - (uint64_t)sample_time;
-        plan.skip = late >= frames ? frames : (uint32_t)late;
-        plan.frames = frames - plan.skip;
-    }
-    return plan;
-}
 
 void vocana_hal_apply_volume(const vocana_hal_device *dev, float *samples, uint32_t n) {
     if (dev == NULL || samples == NULL) {
