@@ -25,6 +25,23 @@
 #if defined(__linux__)
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#elif defined(__APPLE__)
+/* os_sync_wake_by_address_any: macOS 14.4 and later (abi.h section 7).  An SDK older than 14.4
+ * lacks the header: declare what the call needs, as the header has it, so that every SDK
+ * type-checks the same call. */
+#if defined(__has_include)
+#if __has_include(<os/os_sync_wait_on_address.h>)
+#include <os/os_sync_wait_on_address.h>
+#define VOCANA_HAVE_OS_SYNC_HEADER 1
+#endif
+#endif
+#if !defined(VOCANA_HAVE_OS_SYNC_HEADER)
+#include <stddef.h>
+#include <stdint.h>
+#define OS_SYNC_WAKE_BY_ADDRESS_SHARED 0x00000001u
+__attribute__((weak_import, availability(macos, introduced = 14.4)))
+extern int os_sync_wake_by_address_any(void *addr, size_t size, uint32_t flags);
+#endif
 #endif
 
 #include "vocana/region_posix.h"
@@ -460,6 +477,23 @@ void vocana_device_wake_host(vocana_device *dev)
      * have been detached since the write: the kernel then finds nothing mapped there (EFAULT) or
      * wakes nobody; it never touches our memory */
     (void)syscall(SYS_futex, (uint32_t *)(uintptr_t)w, FUTEX_WAKE, 1, NULL, NULL, 0);
+#elif defined(__APPLE__)
+    /* The same on macOS 14.4+: the host waits with os_sync_wait_on_address and the shared flag
+     * (another process maps the word).  Older systems have no such call: nothing, and the host's
+     * bounded wait ends by itself.  The symbol is weakly imported (its availability is newer than
+     * the deployment target), so dyld sets it to NULL at load on an older system: testing the
+     * address costs no call, unlike __builtin_available, whose first use resolves a symbol and
+     * takes a lock, which the IO path must not. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunguarded-availability"
+#pragma clang diagnostic ignored "-Wunguarded-availability-new"
+#endif
+    if (os_sync_wake_by_address_any != NULL)
+        (void)os_sync_wake_by_address_any((void *)(uintptr_t)w, sizeof *w, OS_SYNC_WAKE_BY_ADDRESS_SHARED);
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 #else
     (void)w;
 #endif
