@@ -439,10 +439,12 @@ static int set_constraints(vocana_pcm *p, unsigned capacity)
         (err = snd_pcm_ioplug_set_param_list(&p->io, SND_PCM_IOPLUG_HW_FORMAT, 3, formats)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_CHANNELS, p->channels, p->channels)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_RATE, p->rate, p->rate)) < 0 ||
-        /* periods of 32 frames to half the buffer, 2 to 64 of them */
+        /* periods of 32 frames to half the buffer, 2 to 1024 of them: the IO thread moves audio
+         * every tick whatever the period, so small periods need not shrink the buffer (32-frame
+         * periods get the whole 8192-frame buffer an application asks for) */
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIOD_BYTES, 32 * max_frame,
                                                (buffer_max / 2u) * min_frame)) < 0 ||
-        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIODS, 2, 64)) < 0 ||
+        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIODS, 2, 1024)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_BUFFER_BYTES, 64 * max_frame,
                                                buffer_max * min_frame)) < 0)
         return err;
