@@ -214,8 +214,10 @@ final class LoadFolderReport implements ArtifactInstaller, LogListener, BundleLi
             }
         }
         if (file == null) {
-            if (entry.getLevel() == LogService.LOG_ERROR) {
-                // an error about anything else (the framework's own output is off): one line, not a stack trace
+            if (entry.getLevel() == LogService.LOG_ERROR && bundle != null && bundle.getSymbolicName() != null
+                    && bundle.getSymbolicName().startsWith("org.vocana.")) {
+                // an error of the host or a built-in bundle (the framework's own output is off): one
+                // line, not a stack trace; other platform bundles' errors stay in the Log Service
                 String who = bundle == null ? "the host" : "bundle '" + bundle.getSymbolicName() + "'";
                 java.util.List<Thrown> chain = Thrown.chain(t);
                 String line = who + ": " + Text.abbreviate(String.valueOf(entry.getMessage()))
