@@ -45,7 +45,9 @@ public final class HostActivator implements BundleActivator {
      * jar's bundle) under its feet. Its {@code getBundles()} therefore sees only the system bundle,
      * so it installs the jar instead and the framework refuses the duplicate, which is reported.
      * Its {@code getBundle(id)} of the bundles it installed is untouched (updates and removals of
-     * its own files work as before).
+     * its own files work as before). What it no longer sees: the bundles it would refresh because a
+     * new one could satisfy their optional imports or host their fragments (nothing built-in has
+     * either), and its managed bundles of a previous run (the cache is cleaned at every start).
      */
     static void hideBundlesFromFileInstall(BundleContext finder, Collection<Bundle> bundles) {
         if (bundles.size() > 1 && "org.apache.felix.fileinstall".equals(finder.getBundle().getSymbolicName())) {

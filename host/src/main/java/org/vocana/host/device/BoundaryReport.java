@@ -64,9 +64,10 @@ final class BoundaryReport {
             lastSeen = nowNanos;
         } else if (episodeNan + episodeInfinite + episodeHuge > 0 && nowNanos - lastSeen >= QUIET_MILLIS * 1_000_000L) {
             events.accept(String.format(Locale.ROOT,
-                    "%s: %s in %d block%s over about %.0f ms were NaN, infinite or beyond +-2^24: replaced by silence %s",
+                    "%s: %s in %d block%s over about %.0f ms %s NaN, infinite or beyond +-2^24: replaced by silence %s",
                     what, SampleGuard.describe(episodeNan, episodeInfinite, episodeHuge), episodeBlocks,
-                    episodeBlocks == 1 ? "" : "s", (lastSeen - episodeStart) / 1e6 + DeviceRuntime.HOUSEKEEPING_MILLIS, consequence));
+                    episodeBlocks == 1 ? "" : "s", (lastSeen - episodeStart) / 1e6 + DeviceRuntime.HOUSEKEEPING_MILLIS,
+                    episodeNan + episodeInfinite + episodeHuge == 1 ? "was" : "were", consequence));
             episodeNan = episodeInfinite = episodeHuge = episodeBlocks = 0;
         }
     }

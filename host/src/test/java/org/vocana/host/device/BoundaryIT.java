@@ -136,7 +136,7 @@ class BoundaryIT {
         VocanaCliAccess.Result r = VocanaCliAccess.vocana(dir, "process", in.toString(), out.toString(), "--chain",
                 "highpass,gain:gainDb=6,limiter", "--quiet");
         assertEquals(0, r.exit(), r.err());
-        assertEquals(List.of("vocana process: warning: " + in + ": 1 sample (NaN 1) were NaN, infinite or beyond +-2^24"
+        assertEquals(List.of("vocana process: warning: " + in + ": 1 sample (NaN 1) was NaN, infinite or beyond +-2^24"
                 + " (the first at 0.500 s: frame 24000, channel 1); replaced by silence before the chain"), r.err().lines().toList());
         float[][] y = read(out);
         assertEquals(frames, y[0].length);
