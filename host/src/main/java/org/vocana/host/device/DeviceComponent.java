@@ -53,8 +53,8 @@ public final class DeviceComponent implements Device {
     private final String pid;
     private String source;
     /** The settings the device runs with (its last good ones), or null while not running. */
-    private DeviceSettings settings;
-    private DeviceRuntime runtime;
+    private volatile DeviceSettings settings;
+    private volatile DeviceRuntime runtime;
     private ServiceRegistration<Device> registration;
     /** The configuration last delivered (a refused one too). */
     private Map<String, Object> latest;
