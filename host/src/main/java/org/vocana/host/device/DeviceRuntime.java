@@ -52,7 +52,7 @@ import org.vocana.host.ring.RegionTransport;
  */
 public final class DeviceRuntime implements AutoCloseable {
 
-    private static final long HOUSEKEEPING_MILLIS = 50;
+    static final long HOUSEKEEPING_MILLIS = 50;
     /** Blocks a new chain runs on the control thread before it goes live (the JIT compiles it there). */
     static final int WARM_UP_BLOCKS = 3000;
 
@@ -65,6 +65,8 @@ public final class DeviceRuntime implements AutoCloseable {
     private final FaultLog faults = new FaultLog(256);
     private final Runnable catalogListener = this::catalogChanged;
     private final long watchdogNanos;
+    private final BoundaryReport inputReport = BoundaryReport.input();
+    private final BoundaryReport outputReport = BoundaryReport.output();
     private ObjectName mbeanName;
 
     private ChainPlayer player;
@@ -331,6 +333,9 @@ public final class DeviceRuntime implements AutoCloseable {
             }
             player.collectRetired();
             reportLoss();
+            long now = System.nanoTime();
+            inputReport.poll(engine.reader().guard(), now, events);
+            outputReport.poll(engine.writer().guard(), now, events);
             int latency = player.latencyFrames();
             if (latency != region.publishedLatency()) {
                 region.publishLatency(latency);
@@ -514,7 +519,8 @@ public final class DeviceRuntime implements AutoCloseable {
                     live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects,
                     engine.reader().deviceOverrunFrames(), engine.writer().deviceUnderrunFrames(),
                     engine.writer().deviceLateFrames(), engine.writer().deviceReadLatency(),
-                    engine.scheduling().description());
+                    engine.scheduling().description(), engine.reader().guard().replaced(),
+                    engine.writer().guard().replaced());
         });
     }
 

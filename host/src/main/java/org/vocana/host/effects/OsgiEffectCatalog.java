@@ -16,6 +16,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.vocana.host.report.Reports;
+import org.vocana.host.report.Text;
 import org.vocana.sdk.Effect;
 import org.vocana.sdk.EffectDescriptor;
 
@@ -44,12 +46,20 @@ public final class OsgiEffectCatalog implements EffectCatalog {
         }
         try {
             EffectDescriptor descriptor = probe.descriptor();
+            org.osgi.framework.Bundle bundle = objects.getServiceReference().getBundle();
             if (!descriptor.id().equals(declaredId)) {
-                System.err.println("vocana: ignoring effect service whose " + Effect.ID_PROPERTY + "="
-                        + declaredId + " differs from its descriptor id '" + descriptor.id() + "'");
+                problem(bundle, Effect.ID_PROPERTY + " " + Text.quote(declaredId) + ": differs from its descriptor's id "
+                        + Text.quote(descriptor.id()) + " (accepted: the descriptor's id); this effect is ignored");
                 return;
             }
-            byId.putIfAbsent(descriptor.id(), new Entry(objects, descriptor));
+            Entry taken = byId.putIfAbsent(descriptor.id(), new Entry(objects, descriptor));
+            if (taken != null) {
+                org.osgi.framework.Bundle holder = taken.objects().getServiceReference().getBundle();
+                problem(bundle, Effect.ID_PROPERTY + " " + Text.quote(descriptor.id()) + ": already provided by bundle '"
+                        + (holder == null ? "?" : holder.getSymbolicName()) + "' (accepted: an effect id no installed effect"
+                        + " has); this effect is ignored");
+                return;
+            }
         } finally {
             objects.ungetService(probe);
         }
@@ -57,6 +67,13 @@ public final class OsgiEffectCatalog implements EffectCatalog {
             changed.notifyAll();
         }
         notifyListeners();
+    }
+
+    /** One line about an effect that is not taken, naming its bundle's file. */
+    private static void problem(org.osgi.framework.Bundle bundle, String what) {
+        java.nio.file.Path file = bundle == null ? null : Reports.file(bundle.getLocation());
+        String where = file != null ? file.toString() : bundle == null ? "an effect service" : "bundle '" + bundle.getSymbolicName() + "'";
+        Reports.first(file != null ? "bundle:" + file : "effect:" + where + what, where + ": " + what);
     }
 
     void removeEffect(ComponentServiceObjects<Effect> objects) {
