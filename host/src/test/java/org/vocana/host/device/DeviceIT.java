@@ -222,7 +222,8 @@ class DeviceIT {
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(region, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.allocate(8), 0); // magic = 0
         }
-        assertTrue(await(() -> logContains("damaged: magic is 0"), 2_500), "damage noticed; host log: " + hostLog());
+        // "magic is 0", or "header changed while being read" when the write lands inside a check
+        assertTrue(await(() -> logContains(" damaged: "), 2_500), "damage noticed; host log: " + hostLog());
         assertTrue(await(() -> logLines("re-created it with generation") == 2, 2_500), hostLog());
 
         String out = new String(sim.getInputStream().readAllBytes());
