@@ -74,7 +74,7 @@ public final class TestCatalog implements EffectCatalog {
             return Optional.empty();
         }
         live++;
-        return Optional.of(new EffectInstance(f.get(), this::released));
+        return Optional.of(new EffectInstance(f.get(), descriptors.get(id), this::released));
     }
 
     private synchronized void released() {
