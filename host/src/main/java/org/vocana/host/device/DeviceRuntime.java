@@ -278,6 +278,12 @@ public final class DeviceRuntime implements AutoCloseable {
                     throw e;
                 }
                 // quarantined by stuck(): the next attempt leaves it out
+            } catch (org.vocana.host.engine.EffectRefusedException e) {
+                if (attempt > (next == null ? 0 : next.slots().size())) {
+                    throw e;
+                }
+                quarantine(e.label().id(), e.reason());
+                lastFaults.put(e.label().id(), LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + ": " + e.reason());
             }
         }
     }
@@ -287,17 +293,21 @@ public final class DeviceRuntime implements AutoCloseable {
         faultCount++;
         String id = e.effectId();
         if (id != null) {
-            Optional<EffectDescriptor> d = catalog.descriptor(id);
-            if (d.isPresent()) {
-                quarantined.put(id, new Quarantine(d.get(), "hung in " + e.phase() + " (" + LocalTime.now()
-                        .truncatedTo(ChronoUnit.SECONDS) + "); back when its bundle is updated or with vocana enable"));
-            }
+            quarantine(id, "hung in " + e.phase() + " at " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS));
             lastFaults.put(id, LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + ": stuck in " + e.phase() + " for "
                     + e.stalledNanos() / 1_000_000 + " ms (abandoned)");
         }
         events.accept(e.getMessage() + "; the device keeps its chain " + describeLive()
                 + (id == null ? "" : "; '" + id + "' is left out of this device's chains until its bundle is updated"
                 + " or it is re-enabled (vocana enable)"));
+    }
+
+    /** Leaves {@code id} out of this device's chains while the catalog offers the provider it has now. */
+    private void quarantine(String id, String why) {
+        Optional<EffectDescriptor> d = catalog.descriptor(id);
+        if (d.isPresent()) {
+            quarantined.put(id, new Quarantine(d.get(), why + "; back when its bundle is updated, or with vocana enable"));
+        }
     }
 
     private boolean isQuarantined(String id) {
@@ -557,6 +567,7 @@ public final class DeviceRuntime implements AutoCloseable {
             return;
         }
         boolean changed = false;
+        Set<String> updated = new LinkedHashSet<>();
         for (int i = 0; i < livePosition.length; i++) {
             String id = spec.slots().get(i).effectId();
             Optional<EffectDescriptor> installed = catalog.descriptor(id);
@@ -564,6 +575,9 @@ public final class DeviceRuntime implements AutoCloseable {
             if (inChain) {
                 // gone, or replaced by another provider (an update)
                 changed |= installed.isEmpty() || installed.get() != live.descriptor(livePosition[i]);
+                if (installed.isPresent() && installed.get() != live.descriptor(livePosition[i])) {
+                    updated.add("'" + id + "' " + installed.get().version());
+                }
             } else {
                 changed |= installed.isPresent() && !isQuarantined(id);
             }
@@ -573,7 +587,8 @@ public final class DeviceRuntime implements AutoCloseable {
         }
         try {
             applyOrLeaveOut(spec);
-            events.accept("installed effects changed: chain now " + describeLive());
+            events.accept("installed effects changed" + (updated.isEmpty() ? "" : " (updated " + String.join(", ", updated) + ")")
+                    + ": chain now " + describeLive());
         } catch (RuntimeException e) {
             events.accept("chain not rebuilt after effects changed: " + e.getMessage());
         }

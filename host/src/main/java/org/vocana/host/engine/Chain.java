@@ -44,8 +44,11 @@ public final class Chain implements AutoCloseable {
     private boolean deactivated;
     private boolean released;
 
+    /** The longest latency an effect may report, in seconds of audio. */
+    public static final int MAX_LATENCY_SECONDS = 10;
+
     private Chain(EffectInstance[] instances, int channels, int maxFrames, FaultPolicy policy, FaultLog faults,
-                  EffectCalls calls) {
+                  EffectCalls calls, int maxLatency) {
         this.instances = instances;
         this.slots = new Slot[instances.length];
         this.faults = faults;
@@ -58,9 +61,13 @@ public final class Chain implements AutoCloseable {
             calls.enter("latencyFrames", instance);
             int effectLatency;
             try {
-                effectLatency = Math.max(0, instance.effect().latencyFrames());
+                effectLatency = instance.effect().latencyFrames();
             } finally {
                 calls.exit();
+            }
+            if (effectLatency < 0 || effectLatency > maxLatency) {
+                throw new EffectRefusedException(label, "reports a latency of " + effectLatency + " frames; accepted 0.."
+                        + maxLatency + " (" + MAX_LATENCY_SECONDS + " s)");
             }
             slots[i] = new Slot(instance.effect(), label, i, channels, maxFrames, instance.optional(), policy, faults,
                     effectLatency);
@@ -111,7 +118,8 @@ public final class Chain implements AutoCloseable {
                     }
                     activated++;
                 }
-                return new Chain(slots, channels, maxFrames, policy, faults, calls);
+                return new Chain(slots, channels, maxFrames, policy, faults, calls,
+                        (int) Math.min(1 << 24, Math.round(sampleRate * MAX_LATENCY_SECONDS)));
             } catch (RuntimeException e) {
                 for (int i = 0; i < activated; i++) {
                     calls.enter("deactivate", slots[i]);

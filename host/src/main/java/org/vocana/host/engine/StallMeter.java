@@ -16,6 +16,7 @@ public final class StallMeter {
 
     private final long maxStepNanos;
     private boolean seen;
+    private boolean lastBusy;
     private long lastNow;
     private long lastMark;
     private long stalled;
@@ -36,12 +37,13 @@ public final class StallMeter {
      * @param mark a value that changes whenever the thread enters a new call (a counter)
      */
     public long observe(long now, boolean busy, long mark) {
-        if (!busy || !seen || mark != lastMark) {
+        if (!busy || !seen || !lastBusy || mark != lastMark) {
             stalled = 0;
         } else {
             stalled += Math.min(Math.max(0, now - lastNow), maxStepNanos);
         }
         seen = true;
+        lastBusy = busy;
         lastNow = now;
         lastMark = mark;
         return stalled;
