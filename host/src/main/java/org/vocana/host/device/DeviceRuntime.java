@@ -87,6 +87,11 @@ public final class DeviceRuntime implements AutoCloseable {
     private static final long CATALOG_WAIT_MILLIS = 10_000;
     /** An effect that allocates at least this much on the audio thread in one second is reported (once). */
     static final long ALLOCATION_REPORT_BYTES = 1024;
+    /**
+     * No block for this long while an old chain waits to retire: the device is idle (no device
+     * side, or a paused one), so no block boundary will come; the old chain is revoked instead.
+     */
+    private static final long IDLE_NANOS = 100_000_000L;
 
     private final DeviceSettings settings;
     private final EffectCatalog catalog;
@@ -612,7 +617,7 @@ public final class DeviceRuntime implements AutoCloseable {
             if (engine != null && engine.blocks() != blocks) {
                 blocks = engine.blocks();
                 blocksAt = System.nanoTime();
-            } else if (System.nanoTime() - blocksAt > 3 * periodNanos + 5_000_000L) {
+            } else if (System.nanoTime() - blocksAt > IDLE_NANOS) {
                 break; // no audio flows: nothing will pick the new chain up now
             }
             try {
