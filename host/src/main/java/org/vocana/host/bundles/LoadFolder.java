@@ -49,7 +49,8 @@ import org.osgi.service.component.annotations.Deactivate;
  *   <li>a jar is taken only once its size and time have been stable for one poll and its bytes
  *       form a complete jar (the end-of-central-directory record is there, every entry reads)
  *       with a Bundle-SymbolicName: a copy still being written, or renamed before it is complete,
- *       is left for the next poll;</li>
+ *       is left for the next poll (one without its end record for up to 5 s, then it is reported
+ *       as cut short);</li>
  *   <li>an update installs the new jar side by side with the old bundle (a {@link CollisionHook}
  *       lets the same symbolic name and version in for that install) and starts it: the effect
  *       catalog moves every chain to the new code, then the old bundle is uninstalled and
@@ -78,11 +79,16 @@ public final class LoadFolder {
         }
     }
 
+    /** A jar without its end record is taken for one still being written, for this long. */
+    private static final long INCOMPLETE_NANOS = 5_000_000_000L;
+
     private static final class Tracked {
         Bundle bundle;
         Stamp installed;
         Stamp seen;
         Stamp failed;
+        Stamp incomplete;
+        long incompleteSince;
     }
 
     private BundleContext context;
@@ -260,6 +266,19 @@ public final class LoadFolder {
             return;
         }
         String name = folder.relativize(p).toString();
+        if (!hasEndRecord(bytes) && bytes.length > 0) {
+            // still being written (a copy in progress, or a writer that paused): wait, quietly, for a while
+            long now = System.nanoTime();
+            if (!stamp.equals(t.incomplete)) {
+                t.incomplete = stamp;
+                t.incompleteSince = now;
+                return;
+            }
+            if (now - t.incompleteSince < INCOMPLETE_NANOS) {
+                return;
+            }
+        }
+        t.incomplete = null;
         Manifest manifest;
         try {
             manifest = checkJar(bytes);
