@@ -87,7 +87,8 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
                 sb.append("p99 ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().p99()))
                         .append(", max ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().max()))
                         .append(", faults ").append(e.faults())
-                        .append(", alloc ").append(bytesPerSecond(e.allocationRate()));
+                        .append(", alloc ").append(bytesPerSecond(e.allocationRate()))
+                        .append(e.allocatedBytes() > 0 ? " (" + bytes(e.allocatedBytes()) + " in all)" : "");
             }
             if (e.bypassed()) {
                 sb.append(", bypassed");
@@ -103,6 +104,12 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
             }
         }
         return sb.toString();
+    }
+
+    /** {@code 312 B}, {@code 1.5 kB}, {@code 2.1 MB}. */
+    static String bytes(long n) {
+        return n < 1000 ? n + " B" : n < 1_000_000 ? String.format(Locale.ROOT, "%.1f kB", n / 1e3)
+                : String.format(Locale.ROOT, "%.1f MB", n / 1e6);
     }
 
     /** {@code 0 B/s}, {@code 312 B/s}, {@code 374.5 kB/s}, {@code 2.1 MB/s}. */
