@@ -49,7 +49,8 @@ public final class FaultReports {
 
     /**
      * An exception in one line: class, message (one line, at most {@value #MESSAGE_MAX}
-     * characters), top {@value #FRAMES} frames, and its cause's class and message.
+     * characters), its top {@value #FRAMES} frames outside the JDK's internals, and its cause's
+     * class and message.
      */
     public static String describe(Throwable t) {
         StringBuilder sb = new StringBuilder(t.getClass().getName());
@@ -61,12 +62,22 @@ public final class FaultReports {
         if (stack.length == 0) {
             sb.append(" (no stack trace: the JVM reuses this exception, or it was made without one)");
         } else {
+            // the JDK's own plumbing (an InternalError from a memory access starts deep in it) says little:
+            // the top frames outside it
             List<String> frames = new ArrayList<>();
-            for (int i = 0; i < Math.min(FRAMES, stack.length); i++) {
-                frames.add(stack[i].toString());
+            int shown = 0;
+            for (int i = 0; i < stack.length && frames.size() < FRAMES; i++) {
+                if (!plumbing(stack[i]) || (i == stack.length - 1 && frames.isEmpty())) {
+                    frames.add(stack[i].toString());
+                    shown = i + 1;
+                }
+            }
+            if (frames.isEmpty()) {
+                frames.add(stack[0].toString());
+                shown = 1;
             }
             sb.append(" at ").append(String.join(" < ", frames));
-            if (stack.length > FRAMES) {
+            if (stack.length > shown) {
                 sb.append(" < ...");
             }
         }
@@ -76,6 +87,11 @@ public final class FaultReports {
             sb.append("; caused by ").append(cause.getClass().getName()).append(m == null ? "" : ": " + m);
         }
         return sb.toString();
+    }
+
+    private static boolean plumbing(StackTraceElement e) {
+        String c = e.getClassName();
+        return c.startsWith("jdk.internal.") || c.startsWith("java.lang.invoke.") || c.startsWith("sun.");
     }
 
     private static String oneLine(String s) {
