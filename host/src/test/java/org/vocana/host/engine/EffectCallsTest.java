@@ -23,6 +23,7 @@ import org.vocana.host.testeffect.HalfEffect;
  */
 class EffectCallsTest {
 
+    private static volatile boolean release;
     private final List<EffectStuckException> stuck = new CopyOnWriteArrayList<>();
     private final AtomicLong offset = new AtomicLong();
 
@@ -32,7 +33,7 @@ class EffectCallsTest {
     }
 
     @Test
-    void aHangingCallIsAbandonedAfterTheLimitAndTheNextJobRunsOnANewWorker() {
+    void aHangingCallIsAbandonedAfterTheLimitAndTheNextJobRunsOnANewWorker() throws InterruptedException {
         EffectCalls calls = calls(200);
         EffectInstance who = new EffectInstance(new HalfEffect(), () -> { }).position(2);
         Thread[] worker = new Thread[1];
@@ -40,9 +41,10 @@ class EffectCallsTest {
         EffectStuckException e = assertThrows(EffectStuckException.class, () -> calls.run(() -> {
             worker[0] = Thread.currentThread();
             calls.enter("warm-up", who);
-            while (true) {
-                Thread.onSpinWait(); // never returns
+            while (!release) {
+                Thread.onSpinWait(); // does not return until the test is over
             }
+            return null;
         }));
         long took = (System.nanoTime() - start) / 1_000_000;
         assertTrue(took >= 200 && took < 1_000, "abandoned after " + took + " ms");
@@ -60,6 +62,9 @@ class EffectCallsTest {
         assertNotEquals(worker[0], next[0], "a new worker");
         assertTrue(worker[0].isAlive(), "the abandoned one is left where it hangs");
         assertEquals(1, calls.abandonedWorkers());
+        release = true; // the abandoned thread returns and ends: it takes no further job
+        worker[0].join(2_000);
+        assertTrue(!worker[0].isAlive(), "the abandoned worker ends once its call returns");
         calls.shutdown();
     }
 
