@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Vocana.driver: the CoreAudio AudioServerPlugIn.  A thin adapter: every
- * decision (objects, property validation and values, rate changes, the
- * clock, IO addressing, volume) is made by the portable HAL model
- * (include/vocana/hal.h), and audio moves through the portable core's rings
- * (include/vocana/core.h).  This file converts types (CFString <-> UTF-8),
- * answers the COM plumbing and runs one service thread that attaches each
- * device to the host's shared-memory region.
+ * decision about objects, property validation and values, rate changes, the
+ * clock and volume is made by the portable HAL model (include/vocana/hal.h),
+ * and audio moves through the portable core's rings on its timing model
+ * (include/vocana/core.h, abi.h section 6; the IO section below says how
+ * CoreAudio's sample times map onto it).  This file converts types (CFString
+ * <-> UTF-8), answers the COM plumbing and runs one service thread that
+ * attaches each device to the host's shared-memory region.
  *
  * No state at file scope: the factory allocates one driver object that owns
  * everything, including the interface table CoreAudio calls through.
@@ -149,6 +150,22 @@ SAME_FIELD(AudioStreamRangedDescription, mSampleRateRange, vocana_hal_ranged_asb
 #define SERVICE_INTERVAL_US 50000
 #define MAX_CHANNELS 8
 #define BUNDLE_ID CFSTR("org.vocana.driver")
+/* the longest gap in the output's sample time that WriteMix fills with silence (see IO) */
+#define GAP_FILL_FRAMES (2u * VOCANA_HAL_MAX_IO_FRAMES)
+
+/* Silence to fill gaps with: read-only, so every device's IO thread may use it at once. */
+static const float SILENCE[VOCANA_HAL_MAX_IO_FRAMES * MAX_CHANNELS];
+
+/* One device's IO state: written and read by that device's IO thread only (coreaudiod runs
+ * one per device; ReadInput and WriteMix of a cycle come from it). */
+typedef struct io_state {
+    uint64_t next_out;    /* device time the output continues at (valid if has_next_out) */
+    bool has_next_out;
+    uint32_t burst;       /* the burst last declared to the core (0: none yet) */
+    uint64_t session;     /* the IO session (hal.h) the fields below belong to */
+    uint64_t session_out; /* device time of the session's first output frame... */
+    bool session_has_out; /* ...once it had one */
+} io_state;
 
 typedef struct vocana_driver {
     AudioServerPlugInDriverInterface *interface; /* first: CoreAudio's AudioServerPlugInDriverRef points here */
@@ -159,13 +176,11 @@ typedef struct vocana_driver {
     vocana_hal hal;
     vocana_registry registry;
     vocana_device *rings[VOCANA_HAL_MAX_DEVICES];
-    int64_t next_write[VOCANA_HAL_MAX_DEVICES]; /* sample time the "to host" ring is at */
-    int64_t next_read[VOCANA_HAL_MAX_DEVICES];  /* sample time the "from host" ring is at */
+    io_state io[VOCANA_HAL_MAX_DEVICES];
     _Atomic uint32_t requested_latency[VOCANA_HAL_MAX_DEVICES]; /* host latency last asked to apply */
     int reported[VOCANA_HAL_MAX_DEVICES]; /* link state last logged (service thread): 0 live, else the error */
     vocana_hal_config config;
     char config_text[65537];
-    float scratch[VOCANA_HAL_MAX_IO_FRAMES * MAX_CHANNELS]; /* silence and discarded frames */
     pthread_t service;
     atomic_bool stopping;
     bool service_started;
@@ -257,10 +272,11 @@ static void *service_loop(void *arg) {
                 (void)vocana_device_service_shm(d->rings[i], (uid_t)d->config.owner, now);
                 report(d, i);
             }
-            /* the host's chain latency belongs in the device's latency, and the device runs at
-             * the host's rate: both are configuration changes */
+            /* what the host side adds to playback (its chain's latency and the reader's L, see
+             * IO) belongs in the device's latency, and the device runs at the host's rate: both
+             * are configuration changes */
             bool change = false;
-            uint32_t latency = vocana_device_host_latency(d->rings[i]);
+            uint32_t latency = vocana_device_host_latency(d->rings[i]) + vocana_device_read_latency(d->rings[i]);
             if (vocana_hal_note_host_latency(&d->hal, i, latency) && latency != atomic_load(&d->requested_latency[i])) {
                 atomic_store(&d->requested_latency[i], latency);
                 change = true;
@@ -344,8 +360,11 @@ static OSStatus initialize(AudioServerPlugInDriverRef driver, AudioServerPlugInH
     }
     vocana_registry_init(&d->registry);
     for (uint32_t i = 0; i < d->config.count; i++) {
+        /* both rings are stamped in the device's sample time, a clock of this process (abi.h
+         * section 6); the burst is declared by the IO cycles (see IO) */
         vocana_device_config ring = {.sample_rate = 0, .channels = d->config.devices[i].channels,
-                                     .max_io_frames = VOCANA_HAL_MAX_IO_FRAMES};
+                                     .max_io_frames = VOCANA_HAL_MAX_IO_FRAMES,
+                                     .clock = VOCANA_CLOCK_PRIVATE | ((uint32_t)getpid() & ~VOCANA_CLOCK_PRIVATE)};
         memcpy(ring.device_id, d->config.ring_id[i], sizeof ring.device_id);
         if (vocana_registry_add(&d->registry, &ring, &d->rings[i]) != VOCANA_OK) {
             return kAudioHardwareUnspecifiedError;
@@ -541,7 +560,64 @@ static OSStatus set_data(AudioServerPlugInDriverRef driver, AudioObjectID object
     return st;
 }
 
-/* ------------------------------------------------------------------- IO */
+/* ------------------------------------------------------------------- IO
+ *
+ * CoreAudio's sample time IS the device clock of the timing model (abi.h section 6): the time
+ * stamps this driver gives the HAL (GetZeroTimeStamp, hal.h) define it, every IO cycle names its
+ * frames by it, and both rings are stamped in it (clock VOCANA_CLOCK_PRIVATE | coreaudiod's pid:
+ * one process serves both directions).  The clock starts at the device's first StartIO and
+ * never restarts (hal.h), so no device time is ever used twice.
+ *
+ * One IO cycle, woken at sample time W, of n frames, nominal IO buffer size N (n <= N
+ * normally), safety offsets s_in and s_out:
+ *   WriteMix: output sample time o = W + s_out.  The frames of device time [o, o + n) go to
+ *     "to host" stamped o (vocana_device_write_at).  The cycle may run as late as its end,
+ *     W + N (any later is a HAL overload), so a frame reaches the ring at most N frames after
+ *     its own time: the burst, b = max(n, N), declared (vocana_device_set_burst) before the
+ *     write, so the reader's latency covers it.
+ *   ReadInput: input sample time i = W - n - s_in.  The buffer is filled with the frames of
+ *     device time [i, i + n) at latency L (vocana_device_read_at(t = i)): ring position
+ *     i - L - from_host.time_base, where L = b + block_frames + margin (abi.h section 6: the
+ *     writer's burst, the host's block, the reader's margin).  The frame played at output time o
+ *     is recorded at input time o + L exactly, whatever n, N and the phase of the host's blocks.
+ *     The read itself runs at wall time W >= i + n, which only adds to the host's slack.
+ *   Latency: the core publishes L in read_latency_frames; the service thread reports the host's
+ *     chain latency plus L as the output scope's kAudioDevicePropertyLatency (hal.h), as the ALSA
+ *     plugin adds both to a playback stream's delay: a round trip counts it once.
+ * Discontinuities:
+ *   - an overload: the HAL skips ahead, o and i jump forward by J frames.  WriteMix fills a gap
+ *     of at most GAP_FILL_FRAMES with silence stamped with its own time (next_out), so the
+ *     "to host" timeline stays continuous: no new time_base, nothing to drain, the next frames
+ *     are recorded at L at once.  A longer gap, or a step back, is a new time_base, which the
+ *     core publishes only into an empty ring (dropping and counting an overrun until the host
+ *     has carried what was queued: a partial block waits at most for its deadline).  ReadInput needs nothing: the target moves with i, so
+ *     the frames whose input time the HAL skipped are late and skipped, counted in late_frames.
+ *   - StopIO/StartIO: the clock ran on meanwhile, so both times have moved on by the time IO
+ *     was stopped: a gap for WriteMix, as above.  Until the frames of the new IO session are
+ *     due (a read whose device times [i - L, i - L + n) all precede the session's first output
+ *     frame), each ReadInput calls vocana_device_restart_read first: what such a read skips or
+ *     misses is the end of the previous session or the silence of the stop (nobody recorded a
+ *     stopped device), not a loss of this one.
+ *   - no host, or a host at another rate (the device is being switched to it): WriteMix
+ *     writes nothing, ReadInput is silence (nothing is due: no host, or none at this rate).
+ * Frames late or lost in the host are counted by the core (late_frames, underruns, overruns);
+ * nothing here is silent about a loss.  Per cycle: arithmetic, copies, atomics and at most one
+ * system call (waking a host that sleeps on the ring, abi.h section 7); no lock, no allocation.
+ */
+
+/* A sample time as a device time (the model's 64-bit modular time; input times start below 0);
+ * false for a value no HAL sends (not finite, or beyond 2^62 frames). */
+static bool device_time(Float64 sample_time, uint64_t *out) {
+    if (!(sample_time > -0x1p62 && sample_time < 0x1p62)) {
+        return false;
+    }
+    int64_t v = (int64_t)sample_time;
+    if ((Float64)v > sample_time) {
+        v--; /* floor, for a fractional time */
+    }
+    *out = (uint64_t)v;
+    return true;
+}
 
 static OSStatus start_io(AudioServerPlugInDriverRef driver, AudioObjectID device, UInt32 client) {
     (void)client;
@@ -549,10 +625,6 @@ static OSStatus start_io(AudioServerPlugInDriverRef driver, AudioObjectID device
     int i = device_index(d, device);
     if (i < 0) {
         return kAudioHardwareBadObjectError;
-    }
-    if (atomic_load(&d->hal.devices[i].running) == 0) {
-        d->next_write[i] = -1; /* the first cycle sets where the rings are */
-        d->next_read[i] = -1;
     }
     return vocana_hal_start_io(&d->hal, (uint32_t)i, mach_absolute_time());
 }
@@ -603,6 +675,59 @@ static OSStatus begin_end_io(AudioServerPlugInDriverRef driver, AudioObjectID de
     return device_index(self(driver), device) < 0 ? kAudioHardwareBadObjectError : kAudioHardwareNoError;
 }
 
+/* The device's IO state, moved to the HAL's current IO session. */
+static io_state *io_session(vocana_driver *d, uint32_t i) {
+    io_state *io = &d->io[i];
+    uint64_t session = vocana_hal_io_session(&d->hal.devices[i]);
+    if (session != io->session) {
+        io->session = session;
+        io->session_has_out = false;
+    }
+    return io;
+}
+
+/* WriteMix of n frames at output device time t (see IO). */
+static void write_mix(vocana_driver *d, uint32_t i, float *buf, uint32_t n, uint64_t t, uint32_t nominal) {
+    vocana_device *ring = d->rings[i];
+    io_state *io = io_session(d, i);
+    if (!io->session_has_out) {
+        io->session_out = t;
+        io->session_has_out = true;
+    }
+    uint32_t ch = d->hal.devices[i].cfg.channels;
+    uint32_t burst = nominal > n && nominal <= VOCANA_HAL_MAX_IO_FRAMES ? nominal : n;
+    if (burst != io->burst) {
+        io->burst = burst;
+        vocana_device_set_burst(ring, burst);
+    }
+    uint64_t gap = t - io->next_out;
+    if (io->has_next_out && gap > 0 && gap <= GAP_FILL_FRAMES) {
+        /* skipped time: silence at its own time keeps the ring's timeline continuous */
+        const uint32_t chunk = VOCANA_HAL_MAX_IO_FRAMES * MAX_CHANNELS / ch;
+        for (uint64_t at = io->next_out; at != t;) {
+            uint32_t k = t - at < chunk ? (uint32_t)(t - at) : chunk;
+            (void)vocana_device_write_at(ring, SILENCE, k, at);
+            at += k;
+        }
+    }
+    io->next_out = t + n;
+    io->has_next_out = true;
+    vocana_hal_apply_volume(&d->hal.devices[i], buf, n * ch);
+    (void)vocana_device_write_at(ring, buf, n, t);
+    vocana_device_wake_host(ring); /* the host sleeps on the ring: one wake-up, only then */
+}
+
+/* ReadInput of n frames at input device time t (see IO). */
+static void read_input(vocana_driver *d, uint32_t i, float *buf, uint32_t n, uint64_t t) {
+    vocana_device *ring = d->rings[i];
+    io_state *io = io_session(d, i);
+    uint64_t end = t + n - vocana_device_read_latency(ring); /* past the last device time read */
+    if (!io->session_has_out || (int64_t)(end - io->session_out) <= 0) {
+        vocana_device_restart_read(ring); /* nothing of this session is due yet */
+    }
+    (void)vocana_device_read_at(ring, buf, n, t);
+}
+
 static OSStatus do_io(AudioServerPlugInDriverRef driver, AudioObjectID device, AudioObjectID stream, UInt32 client,
                       UInt32 op, UInt32 frames, const AudioServerPlugInIOCycleInfo *info, void *main_buffer,
                       void *secondary) {
@@ -614,42 +739,31 @@ static OSStatus do_io(AudioServerPlugInDriverRef driver, AudioObjectID device, A
     if (i < 0 || info == NULL || main_buffer == NULL) {
         return kAudioHardwareBadObjectError;
     }
-    vocana_device *ring = d->rings[i];
-    uint32_t ch = d->hal.devices[i].cfg.channels;
-    float *buf = main_buffer;
     if (frames > VOCANA_HAL_MAX_IO_FRAMES) {
         return kAudioHardwareBadPropertySizeError; /* more than the advertised buffer size range */
     }
+    uint32_t ch = d->hal.devices[i].cfg.channels;
+    float *buf = main_buffer;
     /* no host, or one at another rate (the device is being switched to it): nothing moves */
     bool live = vocana_hal_rate_matches(&d->hal.devices[i]);
+    uint64_t t;
     if (op == kAudioServerPlugInIOOperationWriteMix) {
-        int64_t at = (int64_t)info->mOutputTime.mSampleTime;
-        int64_t expected = d->next_write[i] < 0 ? at : d->next_write[i];
-        vocana_hal_io_plan p = vocana_hal_io_plan_for(expected, at, frames, VOCANA_HAL_MAX_IO_FRAMES);
-        d->next_write[i] = at + frames;
-        if (!live) {
-            return kAudioHardwareNoError;
+        if (!device_time(info->mOutputTime.mSampleTime, &t)) {
+            return kAudioHardwareIllegalOperationError;
         }
-        vocana_hal_apply_volume(&d->hal.devices[i], buf + (size_t)p.skip * ch, p.frames * ch);
-        if (p.gap > 0) {
-            memset(d->scratch, 0, (size_t)p.gap * ch * sizeof(float));
-            (void)vocana_device_write(ring, d->scratch, p.gap);
+        if (live && frames > 0) {
+            write_mix(d, (uint32_t)i, buf, frames, t, info->mNominalIOBufferFrameSize);
         }
-        (void)vocana_device_write(ring, buf + (size_t)p.skip * ch, p.frames);
     } else if (op == kAudioServerPlugInIOOperationReadInput) {
-        int64_t at = (int64_t)info->mInputTime.mSampleTime;
-        int64_t expected = d->next_read[i] < 0 ? at : d->next_read[i];
-        vocana_hal_io_plan p = vocana_hal_io_plan_for(expected, at, frames, VOCANA_HAL_MAX_IO_FRAMES);
-        d->next_read[i] = at + frames;
-        if (!live) {
+        bool timed = device_time(info->mInputTime.mSampleTime, &t);
+        if (live && timed && frames > 0) {
+            read_input(d, (uint32_t)i, buf, frames, t);
+        } else {
             memset(buf, 0, (size_t)frames * ch * sizeof(float));
-            return kAudioHardwareNoError;
         }
-        if (p.gap > 0) {
-            (void)vocana_device_read(ring, d->scratch, p.gap); /* frames nobody asked for */
+        if (!timed) {
+            return kAudioHardwareIllegalOperationError;
         }
-        memset(buf, 0, (size_t)p.skip * ch * sizeof(float)); /* already delivered once: silence */
-        (void)vocana_device_read(ring, buf + (size_t)p.skip * ch, p.frames);
     }
     return kAudioHardwareNoError;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fake-host: a minimal stand-in for the Java host, for the simulator's
- * tests.  It creates a region the way abi.h section 4 prescribes (temporary
- * 0600 file, vocana_region_format, rename), bumps the heartbeat, and copies
+ * tests.  It creates a region the way abi.h section 4 prescribes (a sealed
+ * memfd, vocana_region_format, a link renamed onto the name), bumps the
+ * heartbeat, and copies
  * the "to host" ring into the "from host" ring (pass-through).
  *
  *   fake-host --dir DIR --device ID [--rate HZ] [--channels N] [--max-io N]
@@ -57,6 +58,7 @@ typedef struct host {
     restart restarts[MAX_RESTARTS];
     int n_restarts, done_restarts;
     char path[4096];
+    int fd;
     void *base;
     size_t size;
     struct vocana_region_header *h;
@@ -122,32 +124,28 @@ static void format(host *h)
     bind_views(h);
 }
 
-/* abi.h section 4: temporary 0600 file, size, format (magic last), rename */
+/* abi.h section 4: sealed memfd, format (magic last), publish the link */
 static void create(host *h)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s/.%s.host.XXXXXX", h->dir, h->id);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        die("cannot create the region file", strerror(errno));
-    if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)h->size) != 0)
-        die("cannot size the region file", strerror(errno));
-    void *p = mmap(NULL, h->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED)
-        die("mmap", strerror(errno));
-    close(fd);
-    h->base = p;
-    h->h = p;
+    vocana_mapping m;
+    int rc = vocana_region_create_sealed(h->id, h->size, &h->fd, &m);
+    if (rc)
+        die("cannot create the region", vocana_strerror(rc));
+    h->base = m.base;
+    h->h = m.base;
     format(h);
-    if (rename(tmp, h->path) != 0)
-        die("rename", strerror(errno));
+    rc = vocana_region_publish(h->dir, h->id, h->fd);
+    if (rc)
+        die("cannot publish the region", vocana_strerror(rc));
 }
 
 static void withdraw(host *h)
 {
     atomic_store_explicit(&h->h->host_flags, VOCANA_HOST_SHUTDOWN, memory_order_release);
-    unlink(h->path);
+    (void)vocana_region_unpublish(h->dir, h->id, h->fd);
     munmap(h->base, h->size);
+    close(h->fd);
+    h->fd = -1;
     h->base = NULL;
     h->h = NULL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The HAL model: objects, property validation and dispatch, rate change, clock, IO plan. */
+/* The HAL model: objects, property validation and dispatch, rate change, clock, IO sessions. */
 #include <math.h>
 #include <string.h>
 
@@ -281,6 +281,9 @@ static void test_rate_change_is_requested_then_performed_per_device(void) {
     seed = atomic_load(&hal.devices[0].clock_seed);
     CHECK_EQ(vocana_hal_perform_change(&hal, 0), VOCANA_HAL_NO_ERROR);
     CHECK_EQ(get_u32(&hal, dev_id(0, 0), VOCANA_P_LATENCY, VOCANA_SCOPE_OUTPUT), 256 + 96);
+    /* ...in the output scope only: a round trip through the device counts it once */
+    CHECK_EQ(get_u32(&hal, dev_id(0, 0), VOCANA_P_LATENCY, VOCANA_SCOPE_INPUT), 256);
+    CHECK_EQ(get_u32(&hal, dev_id(0, VOCANA_ROLE_OUTPUT_STREAM), VOCANA_P_LATENCY, VOCANA_SCOPE_GLOBAL), 0);
     CHECK_EQ(atomic_load(&hal.devices[0].clock_seed), seed); /* same rate: the clock goes on */
     CHECK(!vocana_hal_note_host_latency(&hal, 0, 96));
     CHECK(!vocana_hal_change_pending(&hal, 0));
@@ -363,10 +366,21 @@ static void test_io_start_stop_and_running(void) {
     CHECK_EQ(get_u32(&hal, dev_id(1, 0), VOCANA_P_DEVICE_IS_RUNNING, VOCANA_SCOPE_GLOBAL), 0);
     CHECK_EQ(vocana_hal_device_zero_timestamp(&hal, 0, 1000 + 16384 * 500, 24e6, &t), VOCANA_HAL_NO_ERROR);
     CHECK(t.sample_time == 16384 && t.host_time == 1000 + 16384 * 500);
+    CHECK_EQ(vocana_hal_io_session(&hal.devices[0]), 1);
     CHECK_EQ(vocana_hal_stop_io(&hal, 0), VOCANA_HAL_NO_ERROR);
     CHECK_EQ(vocana_hal_stop_io(&hal, 0), VOCANA_HAL_NO_ERROR);
     CHECK_EQ(vocana_hal_stop_io(&hal, 0), VOCANA_HAL_NOT_RUNNING);
     CHECK_EQ(vocana_hal_start_io(&hal, 8, 0), VOCANA_HAL_BAD_DEVICE);
+    /* IO stopped for a while, then started again: a new session, but the clock never restarts:
+     * the sample time goes on from the first anchor (frames queued in the rings keep their
+     * times), with the same seed */
+    uint64_t seed = t.seed;
+    CHECK_EQ(vocana_hal_start_io(&hal, 0, 1000 + 16384 * 500 * 7), VOCANA_HAL_NO_ERROR);
+    CHECK_EQ(vocana_hal_io_session(&hal.devices[0]), 2);
+    CHECK_EQ(vocana_hal_device_zero_timestamp(&hal, 0, 1000 + 16384 * 500 * 9 + 3, 24e6, &t), VOCANA_HAL_NO_ERROR);
+    CHECK(t.sample_time == 9 * 16384 && t.host_time == 1000 + 16384 * 500 * 9 && t.seed == seed);
+    CHECK_EQ(vocana_hal_stop_io(&hal, 0), VOCANA_HAL_NO_ERROR);
+    CHECK_EQ(vocana_hal_io_session(NULL), 0);
 }
 
 static void test_zero_timestamps_are_exact_and_wrap_safe(void) {
@@ -406,23 +420,6 @@ static void test_zero_timestamps_are_exact_and_wrap_safe(void) {
     CHECK(t.sample_time == 0 && t.host_time == 5);
     t = vocana_hal_zero_timestamp(5, 1000000, 24e6, NAN, 16384, 1);
     CHECK(t.sample_time == 0);
-}
-
-static void test_io_plan_follows_sample_time(void) {
-    vocana_hal_io_plan p = vocana_hal_io_plan_for(1000, 1000, 512, 4096);
-    CHECK(p.skip == 0 && p.gap == 0 && p.frames == 512);
-    p = vocana_hal_io_plan_for(1000, 1100, 512, 4096); /* 100 frames never came: silence first */
-    CHECK(p.skip == 0 && p.gap == 100 && p.frames == 512);
-    p = vocana_hal_io_plan_for(1000, 900, 512, 4096); /* 100 frames delivered already */
-    CHECK(p.skip == 100 && p.gap == 0 && p.frames == 412);
-    p = vocana_hal_io_plan_for(1000, 0, 512, 4096); /* all repeated */
-    CHECK(p.skip == 512 && p.frames == 0);
-    p = vocana_hal_io_plan_for(0, 1000000, 512, 4096); /* a long stall: capped, the ring re-syncs */
-    CHECK(p.gap == 4096 && p.frames == 512);
-    p = vocana_hal_io_plan_for(0, 0, VOCANA_HAL_MAX_IO_FRAMES + 1, 4096); /* bigger than advertised */
-    CHECK(p.frames == 0 && p.gap == 0 && p.skip == 0);
-    p = vocana_hal_io_plan_for(INT64_MIN, INT64_MAX, 16, 64);
-    CHECK(p.gap == 64);
 }
 
 static int32_t parse(const char *text, vocana_hal_config *c, char *why) {
@@ -568,6 +565,5 @@ const th_test hal_tests[] = {
     {"hal: volume and mute per device, with notifications", test_volume_and_mute_are_per_device_and_notify},
     {"hal: IO start/stop and IsRunning", test_io_start_stop_and_running},
     {"hal: zero time stamps exact, long-run and wrap safe", test_zero_timestamps_are_exact_and_wrap_safe},
-    {"hal: IO plan follows sample time", test_io_plan_follows_sample_time},
 };
 const size_t hal_tests_n = sizeof hal_tests / sizeof hal_tests[0];

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* POSIX layer: paths, directory and file checks, mapping, and the service
- * loop end to end against real files (host restart by rename). */
+ * loop end to end against real regions (sealed memfds published by link,
+ * host restart by a new link renamed over the old). */
+#if !defined(_GNU_SOURCE)
+#define _GNU_SOURCE 1 /* memfd_create, F_ADD_SEALS */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,33 +40,29 @@ static void rm_rf(const char *dir)
         fprintf(stderr, "    (could not remove %s)\n", dir);
 }
 
-/* Host side: create <dir>/<id>.vreg via a temporary name + rename. */
 typedef struct hostfile {
     void *base;
     size_t size;
+    int fd;
     struct vocana_region_header *h;
 } hostfile;
 
+/* Host side (abi.h section 4): a sealed memfd, formatted, published as <dir>/<id>.vreg. */
 static hostfile host_create(const char *dir, const char *id, uint64_t gen, mode_t mode)
 {
-    hostfile hf = {0};
-    char tmp[600], path[600];
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, id);
-    CHECK_RC(vocana_region_path(path, sizeof path, dir, id), VOCANA_OK);
-    int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    CHECK(fd >= 0);
-    if (fd < 0)
+    hostfile hf = {.fd = -1};
+    vocana_mapping m;
+    size_t size = (size_t)vocana_region_size(256, 2);
+    CHECK_RC(vocana_region_create_sealed(id, size, &hf.fd, &m), VOCANA_OK);
+    if (hf.fd < 0)
         return hf;
-    hf.size = (size_t)vocana_region_size(256, 2);
-    CHECK(ftruncate(fd, (off_t)hf.size) == 0);
-    hf.base = mmap(NULL, hf.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    CHECK(hf.base != MAP_FAILED);
+    hf.base = m.base;
+    hf.size = m.size;
     vocana_region_params p = {.device_id = id, .name = "Mic", .generation = gen,
                               .sample_rate = 48000, .channels = 2, .capacity_frames = 256};
     CHECK_RC(vocana_region_format(hf.base, hf.size, &p), VOCANA_OK);
-    CHECK(fchmod(fd, mode) == 0);
-    close(fd);
-    CHECK(rename(tmp, path) == 0);
+    CHECK(fchmod(hf.fd, mode) == 0);
+    CHECK_RC(vocana_region_publish(dir, id, hf.fd), VOCANA_OK);
     hf.h = hf.base;
     return hf;
 }
@@ -71,7 +71,22 @@ static void host_close(hostfile *hf)
 {
     if (hf->base)
         munmap(hf->base, hf->size);
+    if (hf->fd >= 0)
+        close(hf->fd);
     hf->base = NULL;
+    hf->fd = -1;
+}
+
+/* A memfd of `size` bytes with the given seals (0: none), published under <dir>/<id>.vreg. */
+static int publish_memfd(const char *dir, const char *id, off_t size, int seals)
+{
+    int fd = memfd_create("vocana.test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    CHECK(fd >= 0);
+    CHECK(fchmod(fd, 0600) == 0 && ftruncate(fd, size) == 0);
+    if (seals)
+        CHECK(fcntl(fd, F_ADD_SEALS, seals) == 0);
+    CHECK_RC(vocana_region_publish(dir, id, fd), VOCANA_OK);
+    return fd;
 }
 
 static void test_region_dir_and_path(void)
@@ -159,26 +174,64 @@ static void test_region_map_checks(void)
     CHECK(chmod(p, 04600) == 0);
     CHECK_RC(vocana_region_map(p, me, &m), VOCANA_E_FILE_MODE);
     CHECK(chmod(p, 0600) == 0);
-    /* symbolic link to a valid region: refused by O_NOFOLLOW */
+    /* nobody can shrink it under a mapping (the SIGBUS a device side must never take) */
+    CHECK(truncate(p, 0) != 0 && errno == EPERM);
+    CHECK(ftruncate(hf.fd, (off_t)hf.size / 2) != 0 && errno == EPERM);
+    CHECK_RC(vocana_region_map(p, me, &m), VOCANA_OK);
+    CHECK_EQ(m.size, hf.size);
+    vocana_region_unmap(&m);
+    /* a link to a link to a region: only "/proc/<pid>/fd/<n>" is followed */
     snprintf(q, sizeof q, "%s/link.vreg", d);
     CHECK(symlink(p, q) == 0);
-    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_OPEN);
-    CHECK_EQ(m.sys_errno, ELOOP);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_TYPE);
     snprintf(q, sizeof q, "%s/missing.vreg", d);
     CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_OPEN);
     CHECK_EQ(m.sys_errno, ENOENT);
     snprintf(q, sizeof q, "%s/fifo", d);
     CHECK(mkfifo(q, 0600) == 0);
     CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_TYPE);
-    snprintf(q, sizeof q, "%s/small", d);
-    int fd = open(q, O_CREAT | O_RDWR, 0600);
-    CHECK(ftruncate(fd, 100) == 0);
+    /* a regular file holding a valid region (what hosts before the sealed transport wrote) */
+    snprintf(q, sizeof q, "%s/plain.vreg", d);
+    int fd = open(q, O_CREAT | O_RDWR | O_EXCL, 0600);
+    CHECK(fd >= 0 && write(fd, hf.base, hf.size) == (ssize_t)hf.size);
     close(fd);
-    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_SIZE);
-    fd = open(q, O_RDWR);
-    CHECK(ftruncate(fd, (off_t)VOCANA_REGION_MAX + 1) == 0); /* sparse */
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_UNSEALED);
+    /* a link whose host is gone (its pid's descriptor no longer exists) */
+    snprintf(q, sizeof q, "%s/dead.vreg", d);
+    CHECK(symlink("/proc/999999999/fd/3", q) == 0);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_OPEN);
+    CHECK_EQ(m.sys_errno, ENOENT);
+    /* memfds that can still shrink, or with a size out of range */
+    fd = publish_memfd(d, "unsealed", (off_t)hf.size, 0);
+    CHECK_RC(vocana_region_path(q, sizeof q, d, "unsealed"), VOCANA_OK);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_UNSEALED);
     close(fd);
+    fd = publish_memfd(d, "growonly", (off_t)hf.size, F_SEAL_GROW | F_SEAL_SEAL);
+    CHECK_RC(vocana_region_path(q, sizeof q, d, "growonly"), VOCANA_OK);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_UNSEALED);
+    close(fd);
+    fd = publish_memfd(d, "small", 100, F_SEAL_SHRINK);
+    CHECK_RC(vocana_region_path(q, sizeof q, d, "small"), VOCANA_OK);
     CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_SIZE);
+    close(fd);
+    fd = publish_memfd(d, "huge", (off_t)VOCANA_REGION_MAX + 1, F_SEAL_SHRINK); /* sparse */
+    CHECK_RC(vocana_region_path(q, sizeof q, d, "huge"), VOCANA_OK);
+    CHECK_RC(vocana_region_map(q, me, &m), VOCANA_E_FILE_SIZE);
+    close(fd);
+    /* the host side's checks */
+    CHECK_RC(vocana_region_create_sealed("mic0", 100, &fd, &m), VOCANA_E_FILE_SIZE);
+    CHECK_EQ(fd, -1);
+    CHECK_RC(vocana_region_create_sealed(".bad", hf.size, &fd, &m), VOCANA_E_DEVICE_ID);
+    CHECK_RC(vocana_region_publish(d, "mic0", -1), VOCANA_E_ARG);
+    /* unpublish removes only its own link: a newer host's stays */
+    hostfile newer = host_create(d, "mic0", 2, 0600);
+    CHECK_RC(vocana_region_unpublish(d, "mic0", hf.fd), VOCANA_E_NOT_FOUND);
+    CHECK_RC(vocana_region_map(p, me, &m), VOCANA_OK);
+    CHECK_EQ(atomic_load(&((struct vocana_region_header *)m.base)->generation), 2);
+    vocana_region_unmap(&m);
+    CHECK_RC(vocana_region_unpublish(d, "mic0", newer.fd), VOCANA_OK);
+    CHECK_RC(vocana_region_map(p, me, &m), VOCANA_E_OPEN);
+    host_close(&newer);
     CHECK_RC(vocana_region_map(NULL, me, &m), VOCANA_E_ARG);
     host_close(&hf);
     rm_rf(d);
@@ -275,7 +328,7 @@ static void test_service_end_to_end(void)
  * beyond the region, as macOS adds when it rounds an object up to pages. */
 static hostfile host_create_shm(const char *id, uint64_t gen, size_t extra)
 {
-    hostfile hf = {0};
+    hostfile hf = {.fd = -1};
     char name[64];
     CHECK_RC(vocana_region_shm_name(name, sizeof name, id), VOCANA_OK);
     shm_unlink(name);

@@ -4,8 +4,8 @@
 # End-to-end test of the device simulator (run by `make check`).
 #
 # The programs under test are the ASan+UBSan builds: build/asan/vocana-sim,
-# build/asan/fake-host (formats a 0600 region with vocana_region_format in a
-# temporary 0700 folder, bumps the heartbeat, copies "to host" into
+# build/asan/fake-host (formats a sealed memfd region with vocana_region_format
+# and publishes it in a temporary 0700 folder, bumps the heartbeat, copies "to host" into
 # "from host") and build/asan/wavtool; the release build/vocana-sim runs the
 # sequence test once too.  Prints one line per test and `RESULT <passed>
 # <failed>`.
@@ -147,7 +147,7 @@ else bad "--help (exit $rc)"; fi
 # ---- no host / bad region ---------------------------------------------------
 run nohost "$SIM" --dir "$R" --device nosuch --wait-host 1
 if one_line_exit 3 && grep -q "$R/nosuch.vreg" "$T/nohost.err" &&
-   grep -q "cannot open the region file" "$T/nohost.err" && [ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ]; then
+   grep -q "cannot open the region" "$T/nohost.err" && [ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ]; then
     ok "missing region: exit 3 after $ms ms (--wait-host 1), one line: $(cut -c1-90 "$T/nohost.err")..."
 else bad "missing region (exit $rc, $ms ms)"; fi
 
@@ -307,6 +307,30 @@ if [ "$rc" = 0 ] && [ "$(key sequence_errors)" = 0 ] && [ "$(key frames_read)" -
     ok "SIGTERM in an unlimited fast run: exit 0, $(key frames_read) frames read, 0 sequence errors"
 else bad "SIGTERM (exit $rc)"; fi
 stop_host "$hpid"
+
+# ---- a region attacked under a streaming device side ------------------------------------
+# abi.h section 4: the name links to a sealed memfd, so nobody can shrink the mapping (a SIGBUS
+# in the device's process); unlinking or replacing the name leaves the mapping alone, and the
+# host's next region (restart by rename at 2.0 s) is attached again
+start_host atk --seconds 60 --restart-at 2.0:rename
+name=attack
+"$SIM" --dir "$R" --device atk --sequence --verify-sequence --seconds 3.5 --io-frames 256 >"$T/attack.out" 2>"$T/attack.err" &
+spid=$!
+sleep 1
+refused=0
+truncate -s 0 "$R/atk.vreg" 2>/dev/null || refused=$((refused + 1))
+(: >"$R/atk.vreg") 2>/dev/null || refused=$((refused + 1))
+truncate -s 100 "$R/atk.vreg" 2>/dev/null || refused=$((refused + 1))
+rm -f "$R/atk.vreg"
+printf 'not a region' >"$R/atk.vreg"
+wait "$spid"
+rc=$?
+stop_host "$hpid"
+att=$(grep -c "attached to" "$T/attack.err")
+if [ "$refused" = 3 ] && [ "$rc" = 0 ] && [ "$(key sequence_errors)" = 0 ] && [ "$att" = 2 ] &&
+   [ "$(key frames_read)" -gt 100000 ] && sanitizer_clean; then
+    ok "region truncated (3 ways, all refused), unlinked and replaced by a file under a streaming device: exit 0, 0 sequence errors, re-attached to the host's next region"
+else bad "attacked region (exit $rc, $refused of 3 truncations refused, $att attaches)"; fi
 
 # ---- host restarts --------------------------------------------------------------------
 start_host rs --seconds 60 --restart-at 1.0:rename --restart-at 2.0:inplace

@@ -354,6 +354,58 @@ static void test_timing_hostile_stamps(void)
     tu_region_free(&r);
 }
 
+/* vocana_device_set_burst while frames are queued (a playback IO thread whose cycle changed
+ * size): published with the next write, which is not dropped (queued frames keep their stamps,
+ * only a new time_base needs an empty ring), and the reader's L follows.  And a stream's first
+ * read (fresh) counts neither the frames it skips nor the ones it misses: nothing was due to it. */
+static void test_timing_burst_change_and_fresh_reads(void)
+{
+    tu_region r = tu_region_new("mic", RATE, CH, CAP, 5, 0);
+    r.h->block_frames = BLOCK;
+    vocana_device play, rec;
+    vocana_device_config pc = dev_cfg(VOCANA_DIR_TO_HOST, 96);
+    vocana_device_config rc = dev_cfg(VOCANA_DIR_FROM_HOST, 0);
+    CHECK_RC(vocana_device_init(&play, &pc), VOCANA_OK);
+    CHECK_RC(vocana_device_init(&rec, &rc), VOCANA_OK);
+    make_active(&play, &r);
+    make_active(&rec, &r);
+    static float buf[1024];
+    const uint64_t t0 = UINT64_C(1) << 33;
+    CHECK_EQ(vocana_device_write_at(&play, buf, 256, t0), 256);
+    CHECK_EQ(atomic_load(&r.h->to_host.burst_frames), 96);
+    vocana_device_set_burst(&play, 512);
+    CHECK_EQ(atomic_load(&r.h->to_host.burst_frames), 96); /* not before the next write */
+    CHECK_EQ(vocana_device_write_at(&play, buf, 256, t0 + 256), 256);
+    CHECK_EQ(atomic_load(&r.h->to_host.burst_frames), 512);
+    CHECK_EQ(atomic_load(&r.h->to_host.overruns), 0);
+    CHECK_EQ(atomic_load(&r.h->to_host.write_pos), 512);
+    CHECK_EQ(vocana_device_read_latency(&rec), 512u + BLOCK + margin_frames());
+    vocana_device_set_burst(&play, 0); /* 0: the device's max IO frames */
+    CHECK_EQ(vocana_device_write_at(&play, buf, 16, t0 + 512), 16);
+    CHECK_EQ(atomic_load(&r.h->to_host.burst_frames), BLOCK);
+    /* the host has delivered frames of long ago, none of the new ones yet */
+    vocana_ring out;
+    CHECK_RC(vocana_ring_init(&out, &r.h->from_host, tu_ring_data(&r, VOCANA_RING_FROM_HOST), CAP, CH,
+                              VOCANA_PRODUCER), VOCANA_OK);
+    vocana_ring_set_clock(&out, VOCANA_CLOCK_MONOTONIC, 0);
+    CHECK_EQ(vocana_ring_write_at(&out, buf, 64, t0 - 10000), 64);
+    uint32_t L = vocana_device_read_latency(&rec);
+    CHECK_EQ(vocana_device_read_at(&rec, buf, 128, t0 + L), 0); /* fresh (attach): skips, misses */
+    CHECK_EQ(atomic_load(&r.h->from_host.late_frames), 0);
+    CHECK_EQ(atomic_load(&r.h->from_host.underruns), 0);
+    CHECK_EQ(vocana_device_read_at(&rec, buf, 128, t0 + L + 128), 0); /* now the host is late */
+    CHECK_EQ(atomic_load(&r.h->from_host.underruns), 1);
+    CHECK_EQ(atomic_load(&r.h->from_host.underrun_frames), 128);
+    vocana_device_restart_read(&rec); /* a new stream: not the host's fault again */
+    CHECK_EQ(vocana_device_read_at(&rec, buf, 128, t0 + L + 256), 0);
+    CHECK_EQ(atomic_load(&r.h->from_host.underruns), 1);
+    void *b;
+    size_t sz;
+    CHECK_RC(vocana_device_detach(&play, &b, &sz), VOCANA_OK);
+    CHECK_RC(vocana_device_detach(&rec, &b, &sz), VOCANA_OK);
+    tu_region_free(&r);
+}
+
 static void test_timing_frames_of_ns(void)
 {
     CHECK_EQ(vocana_frames_of_ns(0, 48000), 0);
@@ -373,6 +425,7 @@ const th_test timing_tests[] = {
     {"timing_timeline_jump_misplaces_nothing", test_timing_timeline_jump_misplaces_nothing},
     {"timing_fifo_without_common_clock", test_timing_fifo_without_common_clock},
     {"timing_hostile_stamps", test_timing_hostile_stamps},
+    {"timing_burst_change_and_fresh_reads", test_timing_burst_change_and_fresh_reads},
     {"timing_frames_of_ns", test_timing_frames_of_ns},
 };
 const size_t timing_tests_n = sizeof timing_tests / sizeof timing_tests[0];

@@ -96,13 +96,33 @@
  * ------------------------------------------------------------------------
  * Directory: $XDG_RUNTIME_DIR/vocana (mode 0700, owned by the user); if
  * XDG_RUNTIME_DIR is unset, empty or not absolute: /tmp/vocana-<uid>
- * (same rules).  File: <dir>/<device_id>.vreg, mode 0600, regular file
- * owned by the user.  The device side only opens existing files.
+ * (same rules).  Name: <dir>/<device_id>.vreg.  The device side only opens
+ * existing regions.
+ *
+ * The memory is a memfd (Linux), not a file: a file can be truncated by
+ * anyone who may write it, and a process that touches a mapping beyond a
+ * truncated end dies of SIGBUS -- the device side runs inside applications
+ * (a call client, coreaudiod), so that must be impossible.  The host seals
+ * the memfd with F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL: no one, the host
+ * included, can ever change its size again, and a seal cannot be removed.
+ * The name is a symbolic link (owned by the user) to "/proc/<host pid>/fd/
+ * <n>", the host's descriptor of it; opening the link opens the memfd (as
+ * the same user: the kernel's ptrace read check).  The device side refuses
+ * anything else under the name: a regular file (VOCANA_E_UNSEALED: what
+ * hosts before this rule wrote), another link target (VOCANA_E_FILE_TYPE),
+ * or an opened file without F_SEAL_SHRINK (VOCANA_E_UNSEALED).  The memfd
+ * lives while the host holds the descriptor or a device maps it: after a
+ * host crash the link dangles (ENOENT: "not there", the device waits) until
+ * the next host replaces it.  A reused pid behind a stale link opens
+ * something that fails the seal check or the header validation, and is
+ * never written.  The memfd's mode is 0600, and every page is allocated at
+ * creation (posix_fallocate), so a memory shortage fails the host's
+ * creation instead of a later page fault.
  *
  * Creation, in this order:
- *   1. create a new file (O_CREAT|O_EXCL, 0600) under a temporary name in
- *      the same directory and size it to region_size (it reads as zeros,
- *      so magic == 0: "not ready");
+ *   1. create the memfd (MFD_ALLOW_SEALING), mode 0600, allocate
+ *      region_size bytes, seal it, map it (it reads as zeros, so magic ==
+ *      0: "not ready");
  *   2. write every identity field; a NEW non-zero generation (e.g. random
  *      64 bits or a boot-time nanosecond stamp: it must differ from every
  *      earlier instance of this device); positions (write_pos == read_pos,
@@ -111,23 +131,30 @@
  *   4. store magic = VOCANA_MAGIC with RELEASE ordering: magic is
  *      published last, so a reader that loads magic with ACQUIRE and sees
  *      VOCANA_MAGIC sees every field written before it;
- *   5. rename() the file onto its final name (atomic replacement);
- *   6. if a file was replaced, map it and store host_flags =
- *      VOCANA_HOST_SHUTDOWN (release) in it: a device still mapped to the
- *      replaced inode then leaves it at once instead of after the stale
- *      heartbeat limit (the Java host does this).
+ *   5. make the link under a temporary name in the same directory (a
+ *      leading '.', which no device id has) and rename() it onto the final
+ *      name (atomic replacement);
+ *   6. if a region was replaced, map its header and store host_flags =
+ *      VOCANA_HOST_SHUTDOWN (release) in it: a device still mapped to it
+ *      then leaves it at once instead of after the stale heartbeat limit.
+ * vocana_region_create_sealed / vocana_region_publish (region_posix.h) are
+ * the C reference of steps 1 and 5; the Java host does the same.
  * While running: increment heartbeat (any step, any thread) at least every
  * VOCANA_HEARTBEAT_PERIOD_MS; it is a counter, not a timestamp, so the two
  * sides never compare clocks.
  * latency_frames (release): the host's processing latency in frames on top
  * of one IO buffer (the latency of the chain in use); the device side adds
  * it to the latency it reports to applications, clamped to the capacity.
- * Orderly stop: host_flags = VOCANA_HOST_SHUTDOWN (release), then unlink.
- * Restart: a new file with a new generation (steps 1-5).  A host that
- * re-uses a file in place must store magic = 0 first, re-initialise, store a
- * new generation and publish magic again.  A host must NEVER shrink
- * (ftruncate) a file that a device may have mapped: the device process
- * would take SIGBUS.
+ * Orderly stop: host_flags = VOCANA_HOST_SHUTDOWN (release), then remove
+ * the name if it still links to this region.
+ * Restart: a new region with a new generation (steps 1-6).  A host that
+ * re-uses a region in place must store magic = 0 first, re-initialise, store
+ * a new generation and publish magic again.
+ * Self-check: the host verifies, at least once a second, that the name
+ * still links to its region and that the header still validates with its
+ * generation; otherwise (the name removed or replaced, the header
+ * scribbled over) it creates a new region (steps 1-6) and withdraws the
+ * old one, and the device re-attaches.
  *
  * Shared-memory transport (macOS, where the HAL driver runs as another
  * user in a sandbox that cannot open the user's files): the region is the

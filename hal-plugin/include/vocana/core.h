@@ -78,6 +78,7 @@ enum vocana_err {
     VOCANA_E_CLAIMED,          /* this direction of the device is in use   */
     VOCANA_E_DIR_ACCESS,       /* permission denied on the region directory */
     VOCANA_E_VERSION_OLD,      /* abi_minor below the reader's             */
+    VOCANA_E_UNSEALED,         /* region not sealed against shrinking      */
     VOCANA_E_COUNT_           /* number of codes, not an error             */
 };
 
@@ -134,6 +135,11 @@ uint32_t vocana_ring_read_avail(vocana_ring *r);
  * the burst_frames it publishes (abi.h section 6). */
 void vocana_ring_set_clock(vocana_ring *r, uint32_t clock, uint32_t burst_frames);
 
+/* [IO] producer: the burst_frames published from now on, without changing the clock: frames
+ * already queued keep their stamps, so this needs no empty ring (unlike a new clock or
+ * time_base); the reader's L follows at its next read. */
+void vocana_ring_set_burst(vocana_ring *r, uint32_t burst_frames);
+
 /* [IO] producer: as vocana_ring_write, for frames whose first has device
  * time t in the view's clock (abi.h section 6): publishes time_base, clock
  * and burst_frames (when they change) before the frames. */
@@ -148,8 +154,9 @@ uint32_t vocana_ring_write_at(vocana_ring *r, const float *src, uint32_t frames,
  * UINT64_MAX if unknown), a gap otherwise (nothing was playing).  A ring
  * whose producer stamps in another clock than the view's (or none) is read
  * as a FIFO (vocana_ring_read).  fresh: the reader's first read of a stream,
- * whose skips catch up with the producer and are not counted as late.
- * Returns frames of real data. */
+ * whose skips catch up with the producer and are not counted as late, and
+ * whose missing frames are a gap, not an underrun (nothing was due to the
+ * stream yet).  Returns frames of real data. */
 uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64_t t,
                              uint32_t latency, uint64_t supplied, uint64_t *gap_frames,
                              bool fresh);
@@ -288,6 +295,9 @@ typedef struct vocana_device {
     /* the capture IO thread's own: the next timed read starts a stream (after attach or
      * vocana_device_restart_read): what it skips is catching up, not lateness */
     bool from_host_fresh;
+    /* the burst_frames playback publishes (vocana_device_set_burst, any thread); the playback
+     * IO thread applies it to its view inside the gate, attach takes it for a new view */
+    _Atomic uint32_t burst;
     _Atomic uint32_t read_latency;
     _Atomic uint64_t dropped_detached_frames;
     _Atomic uint64_t silence_detached_frames;
@@ -343,13 +353,17 @@ uint32_t vocana_device_read(vocana_device *dev, float *out, uint32_t frames);
 uint32_t vocana_device_write_at(vocana_device *dev, const float *in, uint32_t frames, uint64_t t);
 uint32_t vocana_device_read_at(vocana_device *dev, float *out, uint32_t frames, uint64_t t);
 
-/* [control] The burst_frames this device's playback publishes from its next
- * write on (e.g. once a stream's timer tick is known); 0: max_io_frames. */
+/* [any] The burst_frames this device's playback publishes from its next
+ * timed write on (e.g. once a stream's timer tick is known, or from the
+ * playback IO thread when its IO cycle changes size); 0: max_io_frames.
+ * One relaxed atomic store: IO-thread safe.  The playback IO thread
+ * publishes it with its next timed write (vocana_ring_set_burst). */
 void vocana_device_set_burst(vocana_device *dev, uint32_t burst_frames);
 
 /* [IO] The next vocana_device_read_at starts a new stream (an application
  * started capturing): frames it skips to reach latency L are not counted as
- * late.  Call it from the capture IO thread, or before it runs. */
+ * late, frames it misses not as an underrun.  Call it from the capture IO
+ * thread, or before it runs. */
 void vocana_device_restart_read(vocana_device *dev);
 
 /* [IO] L of abi.h section 6 for this device's "from host" reads, in

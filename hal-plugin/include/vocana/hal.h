@@ -219,7 +219,7 @@ typedef struct vocana_hal_device_config {
     uint32_t channels;                /* 1..8 */
     double sample_rate;               /* one of vocana_hal_rates */
     uint32_t safety_offset;           /* frames */
-    uint32_t latency;                 /* frames, reported per stream direction */
+    uint32_t latency;                 /* frames added to the device's latency in both scopes */
     uint32_t period;                  /* ZeroTimeStampPeriod, frames (>= max IO frames) */
 } vocana_hal_device_config;
 
@@ -263,11 +263,13 @@ typedef struct vocana_hal_device {
     _Atomic uint32_t volume_bits;     /* float bits of the scalar volume 0..1 */
     atomic_bool mute;
     atomic_uint running;              /* StartIO count */
-    _Atomic uint32_t host_latency;    /* frames the host's chain adds (reported in Latency) */
+    _Atomic uint32_t host_latency;    /* frames the host side adds to playback (output Latency) */
     _Atomic uint32_t pending_host_latency;
     _Atomic uint32_t host_rate;       /* the attached host region's rate, 0 without one */
-    _Atomic uint64_t anchor_host_time; /* where the clock started (first StartIO) */
-    _Atomic uint64_t clock_seed;      /* changes whenever the clock restarts */
+    _Atomic uint64_t anchor_host_time; /* where the clock started (the first StartIO ever) */
+    atomic_bool anchored;             /* the clock has started: it never restarts */
+    _Atomic uint64_t clock_seed;      /* changes whenever the time stamps become another series */
+    _Atomic uint64_t io_sessions;     /* StartIOs that found IO stopped: a new IO session each */
 } vocana_hal_device;
 
 /* The whole model: what the driver object owns. */
@@ -323,8 +325,12 @@ int32_t vocana_hal_perform_change(vocana_hal *hal, uint32_t device_index);
 /* AbortDeviceConfigurationChange (or a failed perform): forget what was pending, so that the
  * next vocana_hal_note_host_rate / _latency asks again. */
 int32_t vocana_hal_abort_change(vocana_hal *hal, uint32_t device_index);
-/* Records the latency the host now reports for the device (frames, clamped to 65536);
- * true if that is a change to request. */
+/* Records what the host side adds to the device's playback latency (frames, clamped to 65536):
+ * the glue passes the host's chain latency plus the "from host" reader's L (abi.h section 6),
+ * the time from a frame's output sample time until a recorder of the device hears it, as the
+ * ALSA plugin adds both to a playback stream's delay.  Reported as the output scope's
+ * kAudioDevicePropertyLatency (plus the configured latency); the input scope reports the
+ * configured latency only.  True if that is a change to request. */
 bool vocana_hal_note_host_latency(vocana_hal *hal, uint32_t device_index, uint32_t frames);
 /* The device runs at its host's rate (the rings carry no rate conversion): records the rate of
  * the attached host's region (0: none) and, when it is an offered rate other than the one the
@@ -336,11 +342,17 @@ bool vocana_hal_note_host_rate(vocana_hal *hal, uint32_t device_index, uint32_t 
  * rate.  Lock-free (two atomic loads). */
 bool vocana_hal_rate_matches(const vocana_hal_device *device);
 
-/* StartIO / StopIO of one client [control]: the first start anchors the
- * device's clock at now_host_time and changes its seed.  stop without a
- * start is VOCANA_HAL_NOT_RUNNING. */
+/* StartIO / StopIO of one client [control].  The device's first start ever
+ * anchors its clock at now_host_time and changes its seed; the clock then
+ * runs on whether IO runs or not, so the sample time after StopIO/StartIO
+ * continues where the host time says (a gap, never a step back) and frames
+ * still queued in the rings keep their meaning (abi.h section 6).  A start
+ * that finds IO stopped begins a new IO session (io_sessions + 1).  stop
+ * without a start is VOCANA_HAL_NOT_RUNNING. */
 int32_t vocana_hal_start_io(vocana_hal *hal, uint32_t device_index, uint64_t now_host_time);
 int32_t vocana_hal_stop_io(vocana_hal *hal, uint32_t device_index);
+/* [any] The device's IO session count (see vocana_hal_start_io); lock-free. */
+uint64_t vocana_hal_io_session(const vocana_hal_device *device);
 
 /* ------------------------------------------------------------------------
  * Clock.  A device's zero time stamps are a pure function of where its clock
@@ -364,24 +376,6 @@ vocana_hal_timestamp vocana_hal_zero_timestamp(uint64_t anchor_host_time, uint64
  * anchor, current rate and period.  VOCANA_HAL_NOT_RUNNING if IO is stopped. */
 int32_t vocana_hal_device_zero_timestamp(const vocana_hal *hal, uint32_t device_index, uint64_t now_host_time,
                                          double host_ticks_per_second, vocana_hal_timestamp *out);
-
-/* ------------------------------------------------------------------------
- * IO addressing.  CoreAudio names each IO cycle's frames by sample time; a
- * ring moves frames in order.  This tells how many frames to skip or pad so
- * that the ring position follows the sample time (a skipped cycle is padded,
- * a repeated one is dropped).  [IO]
- * ---------------------------------------------------------------------- */
-typedef struct vocana_hal_io_plan {
-    uint32_t skip;    /* frames of the buffer already delivered: leave them out */
-    uint32_t gap;     /* frames missing before the buffer: fill with silence first */
-    uint32_t frames;  /* frames of the buffer to move */
-} vocana_hal_io_plan;
-
-/* expected: the sample time the ring is at; sample_time: the buffer's first
- * frame; frames: its length (<= VOCANA_HAL_MAX_IO_FRAMES, else frames = 0).
- * A gap larger than max_gap is reported as max_gap (the ring re-syncs). */
-vocana_hal_io_plan vocana_hal_io_plan_for(int64_t expected, int64_t sample_time, uint32_t frames,
-                                          uint32_t max_gap);
 
 /* [IO] Applies the device's volume and mute to n samples in place. */
 void vocana_hal_apply_volume(const vocana_hal_device *dev, float *samples, uint32_t n);

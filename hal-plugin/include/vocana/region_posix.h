@@ -30,12 +30,36 @@ int vocana_region_path(char *buf, size_t len, const char *dir, const char *devic
  * to `owner` and have mode exactly 0700. */
 int vocana_region_dir_check(const char *dir, uid_t owner);
 
-/* Open an EXISTING region read-write (O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK), require a
- * regular file owned by `owner` with no permission bits beyond 0600 and a
- * size in [VOCANA_HEADER_SIZE, VOCANA_REGION_MAX], and map it MAP_SHARED.
+/* Open an EXISTING region read-write and map it MAP_SHARED.  On Linux the
+ * path must be a symbolic link owned by `owner` whose target is
+ * "/proc/<pid>/fd/<n>" (the host's memfd, abi.h section 4), and what it
+ * opens must be a regular file owned by `owner`, no permission bits beyond
+ * 0600, sealed with F_SEAL_SHRINK (else VOCANA_E_UNSEALED: nobody may ever
+ * be able to truncate a mapping of this process, which would SIGBUS it),
+ * with a size in [VOCANA_HEADER_SIZE, VOCANA_REGION_MAX].  A regular file
+ * under the name is refused with VOCANA_E_UNSEALED.  Elsewhere: a regular
+ * file (O_NOFOLLOW), same owner, mode and size rules.  O_NONBLOCK and
+ * O_NOCTTY, so nothing planted under the name can hang or take a terminal.
  * The descriptor is closed again; only the mapping remains.  The content
  * is NOT validated here (vocana_device_attach does that). */
 int vocana_region_map(const char *path, uid_t owner, vocana_mapping *out);
+
+/* ---- host side of the file transport (Linux; abi.h section 4) ----------
+ * The C reference of what the Java host does (the test hosts use it).
+ * create_sealed: a memfd "vocana.<device_id>" of exactly `size` bytes,
+ *   mode 0600, every page allocated (posix_fallocate), sealed with
+ *   F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL and mapped shared (zeros: magic 0,
+ *   "not ready").  *fd_out stays open for the region's life: it is what the
+ *   published link names.  VOCANA_E_UNSEALED where there is no memfd.
+ * publish: makes "<dir>/<device_id>.vreg" a symbolic link to
+ *   "/proc/<this pid>/fd/<fd>", atomically (a link under a temporary dot
+ *   name renamed over the old entry).  Call it after the region is
+ *   formatted and its magic published.
+ * unpublish: removes the name only if it still links to this fd (not a
+ *   newer host's region); VOCANA_E_NOT_FOUND otherwise. */
+int vocana_region_create_sealed(const char *device_id, size_t size, int *fd_out, vocana_mapping *out);
+int vocana_region_publish(const char *dir, const char *device_id, int fd);
+int vocana_region_unpublish(const char *dir, const char *device_id, int fd);
 
 /* ---- POSIX shared memory (the macOS transport) --------------------------
  * On macOS the HAL driver runs as _coreaudiod in coreaudiod's sandbox: it

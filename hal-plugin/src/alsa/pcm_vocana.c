@@ -14,8 +14,10 @@
  * late the application's own thread is scheduled: the application only has
  * to keep its buffer filled (emptied), as with a real card.  The thread asks
  * for SCHED_FIFO (rt_priority, default 70; normal priority where that is
- * not permitted) and owns the device context while it runs (it also does
- * the attach/detach service every 50 ms).  The poll descriptor is an
+ * not permitted).  A second thread of the stream, at normal priority, does
+ * the attach/detach service every 50 ms (open, mmap, flock: file system
+ * calls that have no place on the real-time thread; the core's IO gate
+ * lets the two run side by side).  The poll descriptor is an
  * eventfd the thread signals when a period's worth can be written (read).
  * When the application falls behind (playback buffer empty, capture buffer
  * full) the thread stops the card and the pointer callback reports an xrun
@@ -82,6 +84,10 @@ typedef struct vocana_pcm {
     bool running;
     bool thread_up;
     pthread_t thread;
+    pthread_t service_thread;
+    /* wakes the service thread at once on stop */
+    pthread_mutex_t service_lock;
+    pthread_cond_t service_cond;
     uint64_t last_service_ns; /* service while the IO thread does not run */
     /* set before the thread starts, then read-only */
     uint64_t start_ns;
@@ -105,6 +111,13 @@ static void service(vocana_pcm *p, uint64_t now, uint64_t *last)
         *last = now;
         (void)vocana_device_service(&p->dev, p->dir, p->owner, now);
     }
+}
+
+static void free_pcm(vocana_pcm *p)
+{
+    pthread_cond_destroy(&p->service_cond);
+    pthread_mutex_destroy(&p->service_lock);
+    free(p);
 }
 
 static enum vocana_alsa_format sample_format(snd_pcm_format_t f)
@@ -193,7 +206,6 @@ static void *io_thread(void *arg)
         uint64_t now = vocana_monotonic_ns();
         if (now > next + 100 * tick_ns)
             next = now; /* the thread was stopped for long: no burst of catch-up ticks */
-        service(p, now, &p->io_service_ns);
         if (stopped)
             continue;
         uint64_t due = vocana_alsa_frames_due(p->start_ns, now, p->rate);
@@ -225,12 +237,35 @@ static void *io_thread(void *arg)
     return NULL;
 }
 
+/* The attach/detach service while the stream runs, every SERVICE_INTERVAL_NS at normal priority. */
+static void *service_thread(void *arg)
+{
+    vocana_pcm *p = arg;
+    pthread_mutex_lock(&p->service_lock);
+    while (atomic_load_explicit(&p->io_state, memory_order_acquire) == IO_RUN) {
+        pthread_mutex_unlock(&p->service_lock);
+        uint64_t now = vocana_monotonic_ns();
+        service(p, now, &p->io_service_ns);
+        uint64_t wake = now + SERVICE_INTERVAL_NS;
+        struct timespec ts = {.tv_sec = (time_t)(wake / 1000000000ull), .tv_nsec = (long)(wake % 1000000000ull)};
+        pthread_mutex_lock(&p->service_lock);
+        if (atomic_load_explicit(&p->io_state, memory_order_acquire) == IO_RUN)
+            (void)pthread_cond_timedwait(&p->service_cond, &p->service_lock, &ts);
+    }
+    pthread_mutex_unlock(&p->service_lock);
+    return NULL;
+}
+
 static void stop_thread(vocana_pcm *p)
 {
     if (!p->thread_up)
         return;
+    pthread_mutex_lock(&p->service_lock);
     atomic_store_explicit(&p->io_state, IO_QUIT, memory_order_release);
+    pthread_cond_signal(&p->service_cond);
+    pthread_mutex_unlock(&p->service_lock);
     pthread_join(p->thread, NULL);
+    pthread_join(p->service_thread, NULL);
     p->thread_up = false;
 }
 
@@ -249,6 +284,13 @@ static int vp_start(snd_pcm_ioplug_t *io)
     atomic_store_explicit(&p->io_state, IO_RUN, memory_order_release);
     int rc = pthread_create(&p->thread, NULL, io_thread, p);
     if (rc != 0) {
+        atomic_store_explicit(&p->io_state, IO_IDLE, memory_order_relaxed);
+        return -rc;
+    }
+    rc = pthread_create(&p->service_thread, NULL, service_thread, p);
+    if (rc != 0) {
+        atomic_store_explicit(&p->io_state, IO_QUIT, memory_order_release);
+        pthread_join(p->thread, NULL);
         atomic_store_explicit(&p->io_state, IO_IDLE, memory_order_relaxed);
         return -rc;
     }
@@ -347,7 +389,7 @@ static int vp_close(snd_pcm_ioplug_t *io)
     vocana_unclaim(p->claim_fd);
     if (p->event_fd >= 0)
         close(p->event_fd);
-    free(p);
+    free_pcm(p);
     return 0;
 }
 
@@ -397,10 +439,12 @@ static int set_constraints(vocana_pcm *p, unsigned capacity)
         (err = snd_pcm_ioplug_set_param_list(&p->io, SND_PCM_IOPLUG_HW_FORMAT, 3, formats)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_CHANNELS, p->channels, p->channels)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_RATE, p->rate, p->rate)) < 0 ||
-        /* periods of 32 frames to half the buffer, 2 to 64 of them */
+        /* periods of 32 frames to half the buffer, 2 to 1024 of them: the IO thread moves audio
+         * every tick whatever the period, so small periods need not shrink the buffer (32-frame
+         * periods get the whole 8192-frame buffer an application asks for) */
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIOD_BYTES, 32 * max_frame,
                                                (buffer_max / 2u) * min_frame)) < 0 ||
-        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIODS, 2, 64)) < 0 ||
+        (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_PERIODS, 2, 1024)) < 0 ||
         (err = snd_pcm_ioplug_set_param_minmax(&p->io, SND_PCM_IOPLUG_HW_BUFFER_BYTES, 64 * max_frame,
                                                buffer_max * min_frame)) < 0)
         return err;
@@ -460,6 +504,24 @@ SND_PCM_PLUGIN_DEFINE_FUNC(vocana)
     vocana_pcm *p = calloc(1, sizeof *p);
     if (!p)
         return -ENOMEM;
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0) {
+        free(p);
+        return -ENOMEM;
+    }
+    (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the service thread's deadlines */
+    if (pthread_mutex_init(&p->service_lock, NULL) != 0) {
+        pthread_condattr_destroy(&ca);
+        free(p);
+        return -ENOMEM;
+    }
+    if (pthread_cond_init(&p->service_cond, &ca) != 0) {
+        pthread_condattr_destroy(&ca);
+        pthread_mutex_destroy(&p->service_lock);
+        free(p);
+        return -ENOMEM;
+    }
+    pthread_condattr_destroy(&ca);
     p->claim_fd = -1;
     p->event_fd = -1;
     p->rt_priority = (int)rt_priority;
@@ -470,14 +532,14 @@ SND_PCM_PLUGIN_DEFINE_FUNC(vocana)
                           : vocana_region_dir(p->dir, sizeof p->dir, getenv("XDG_RUNTIME_DIR"), p->owner);
     if (rc != VOCANA_OK) {
         SNDERR("vocana: %s", vocana_strerror(rc));
-        free(p);
+        free_pcm(p);
         return -EINVAL;
     }
     bool playback = stream == SND_PCM_STREAM_PLAYBACK;
     rc = vocana_claim(p->dir, device, playback ? "to-host" : "from-host", p->owner, &p->claim_fd);
     if (rc != VOCANA_OK) {
         SNDERR("vocana: device '%s' %s: %s", device, playback ? "playback" : "capture", vocana_strerror(rc));
-        free(p);
+        free_pcm(p);
         return rc == VOCANA_E_CLAIMED ? -EBUSY : -EACCES;
     }
     unsigned r = (unsigned)rate, c = (unsigned)channels, cap = 0;
@@ -522,7 +584,7 @@ fail:
     vocana_unclaim(p->claim_fd);
     if (p->event_fd >= 0)
         close(p->event_fd);
-    free(p);
+    free_pcm(p);
     return err < 0 ? err : -EINVAL;
 }
 

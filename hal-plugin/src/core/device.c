@@ -61,6 +61,7 @@ int vocana_device_init(vocana_device *dev, const vocana_device_config *cfg)
     atomic_init(&dev->silence_detached_frames, 0);
     atomic_init(&dev->from_host_gap_frames, 0);
     atomic_init(&dev->read_latency, 0);
+    atomic_init(&dev->burst, dev->cfg.burst_frames ? dev->cfg.burst_frames : dev->cfg.max_io_frames);
     dev->state = VOCANA_DEV_DETACHED;
     dev->attach_due = true;
     dev->last_error = VOCANA_E_NOT_READY;
@@ -170,8 +171,8 @@ int vocana_device_attach(vocana_device *dev, void *base, size_t size, uint64_t n
     if (dev->cfg.directions & VOCANA_DIR_TO_HOST) {
         rc = vocana_ring_init(&dev->to_host, &h->to_host, d0, info.capacity_frames, info.channels,
                               VOCANA_PRODUCER);
-        uint32_t burst = dev->cfg.burst_frames ? dev->cfg.burst_frames : dev->cfg.max_io_frames;
-        vocana_ring_set_clock(&dev->to_host, dev->cfg.clock, burst);
+        vocana_ring_set_clock(&dev->to_host, dev->cfg.clock,
+                              atomic_load_explicit(&dev->burst, memory_order_relaxed));
     }
     if (rc == VOCANA_OK && (dev->cfg.directions & VOCANA_DIR_FROM_HOST)) {
         rc = vocana_ring_init(&dev->from_host, &h->from_host, d1, info.capacity_frames,
@@ -270,6 +271,9 @@ uint32_t vocana_device_write_at(vocana_device *dev, const float *in, uint32_t fr
         atomic_fetch_add_explicit(&dev->dropped_detached_frames, frames, memory_order_relaxed);
         return 0;
     }
+    uint32_t burst = atomic_load_explicit(&dev->burst, memory_order_relaxed);
+    if (burst != dev->to_host.burst) /* vocana_device_set_burst: published with these frames */
+        vocana_ring_set_burst(&dev->to_host, burst);
     uint32_t n = vocana_ring_write_at(&dev->to_host, in, frames, t);
     if (vocana_ring_take_wake(&dev->to_host))
         dev->wake_word = &dev->to_host.ctl->wake_seq;
@@ -327,10 +331,8 @@ uint32_t vocana_device_read_at(vocana_device *dev, float *out, uint32_t frames, 
 
 void vocana_device_set_burst(vocana_device *dev, uint32_t burst_frames)
 {
-    dev->cfg.burst_frames = burst_frames;
-    uint32_t burst = burst_frames ? burst_frames : dev->cfg.max_io_frames;
-    if (dev->state != VOCANA_DEV_DETACHED && (dev->cfg.directions & VOCANA_DIR_TO_HOST))
-        vocana_ring_set_clock(&dev->to_host, dev->cfg.clock, burst);
+    atomic_store_explicit(&dev->burst, burst_frames ? burst_frames : dev->cfg.max_io_frames,
+                          memory_order_relaxed);
 }
 
 void vocana_device_restart_read(vocana_device *dev)

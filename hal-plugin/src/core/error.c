@@ -84,7 +84,7 @@ const char *vocana_strerror(int err)
     case VOCANA_E_DIR_MODE:
         return "region directory permissions are not exactly 0700";
     case VOCANA_E_OPEN:
-        return "cannot open the region file (missing, a symbolic link, or no permission)";
+        return "cannot open the region (missing, its host gone, or no permission)";
     case VOCANA_E_FILE_TYPE:
         return "region path is not a regular file";
     case VOCANA_E_FILE_OWNER:
@@ -101,6 +101,9 @@ const char *vocana_strerror(int err)
         return "this direction of the device is in use by another stream; one writer and one reader per device";
     case VOCANA_E_VERSION_OLD:
         return "region ABI minor version is older than this device side's 1.1; update the host";
+    case VOCANA_E_UNSEALED:
+        return "region is not a sealed memfd (a host older than this device side, or a file put there by hand); "
+               "accepted: a region published by the host, which nobody can shrink under this process";
     default:
         return "unknown Vocana error code";
     }

@@ -56,6 +56,18 @@ void vocana_ring_set_clock(vocana_ring *r, uint32_t clock, uint32_t burst_frames
     r->published = UINT32_MAX; /* publish again with the next write */
 }
 
+void vocana_ring_set_burst(vocana_ring *r, uint32_t burst_frames)
+{
+    if (!r)
+        return;
+    r->burst = burst_frames;
+    /* a clock already published: the new burst is stored at once, before the write_pos release
+     * of the next frames; queued frames keep their stamps, so unlike a new clock or time_base it
+     * needs no empty ring */
+    if (r->published != UINT32_MAX && r->published != VOCANA_CLOCK_NONE && r->ctl)
+        atomic_store_explicit(&r->ctl->burst_frames, burst_frames, memory_order_relaxed);
+}
+
 /* Producer: the clock (and burst) the next frames count in, stored only
  * when it changes; relaxed, because the write_pos store that publishes the
  * frames is a release. */
@@ -277,6 +289,8 @@ uint32_t vocana_ring_read_at(vocana_ring *r, float *dst, uint32_t frames, uint64
         uint64_t x0 = want_time + done + got;
         int64_t behind = (int64_t)(supplied - x0);
         uint32_t late = behind <= 0 ? 0 : (uint64_t)behind < missing ? (uint32_t)behind : missing;
+        if (fresh) /* a stream's first read: nothing was due to it yet, so nothing is missing */
+            late = 0;
         if (late > 0) {
             count(&r->ctl->underruns, 1);
             count(&r->ctl->underrun_frames, late);

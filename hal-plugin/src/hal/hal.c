@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Vocana HAL model: objects, property validation and dispatch, clock, IO plan. */
+/* Vocana HAL model: objects, property validation and dispatch, clock, volume. */
 #include "vocana/hal.h"
 
 #include <math.h>
@@ -176,7 +176,9 @@ int32_t vocana_hal_init(vocana_hal *hal, const vocana_hal_device_config *devices
         atomic_init(&d->host_latency, 0u);
         atomic_init(&d->pending_host_latency, 0u);
         atomic_init(&d->anchor_host_time, 0u);
+        atomic_init(&d->anchored, false);
         atomic_init(&d->clock_seed, 1u);
+        atomic_init(&d->io_sessions, 0u);
     }
     hal->device_count = count;
     memcpy(hal->box_uid, "org.vocana.box", sizeof "org.vocana.box");
@@ -671,9 +673,10 @@ int32_t vocana_hal_get(const vocana_hal *hal, uint32_t object, const vocana_hal_
         return put_u32(atomic_load(&d->running) > 0 ? 1 : 0, in_size, out_size, out_data);
     case VOCANA_P_CAN_BE_DEFAULT: return put_u32(1, in_size, out_size, out_data);
     case VOCANA_P_CAN_BE_DEFAULT_SYSTEM: return put_u32(1, in_size, out_size, out_data);
-    case VOCANA_P_LATENCY:
-        return put_u32(cls == VOCANA_CLASS_STREAM ? 0 : d->cfg.latency + atomic_load(&d->host_latency), in_size,
-                       out_size, out_data);
+    case VOCANA_P_LATENCY: /* the host side's share is playback's, as in the ALSA plugin's delay */
+        return put_u32(cls == VOCANA_CLASS_STREAM ? 0
+                       : d->cfg.latency + (a->scope == VOCANA_SCOPE_OUTPUT ? atomic_load(&d->host_latency) : 0),
+                       in_size, out_size, out_data);
     case VOCANA_P_SAFETY_OFFSET: return put_u32(d->cfg.safety_offset, in_size, out_size, out_data);
     case VOCANA_P_IS_HIDDEN: return put_u32(0, in_size, out_size, out_data);
     case VOCANA_P_ZERO_TIMESTAMP_PERIOD: return put_u32(d->cfg.period, in_size, out_size, out_data);
@@ -906,11 +909,19 @@ int32_t vocana_hal_start_io(vocana_hal *hal, uint32_t device_index, uint64_t now
     }
     vocana_hal_device *d = &hal->devices[device_index];
     if (atomic_load(&d->running) == 0) {
-        atomic_store(&d->anchor_host_time, now_host_time);
-        atomic_fetch_add(&d->clock_seed, 1u);
+        if (!atomic_load(&d->anchored)) { /* the clock starts once and never restarts */
+            atomic_store(&d->anchor_host_time, now_host_time);
+            atomic_fetch_add(&d->clock_seed, 1u);
+            atomic_store(&d->anchored, true);
+        }
+        atomic_fetch_add(&d->io_sessions, 1u);
     }
     atomic_fetch_add(&d->running, 1u);
     return VOCANA_HAL_NO_ERROR;
+}
+
+uint64_t vocana_hal_io_session(const vocana_hal_device *device) {
+    return device == NULL ? 0 : atomic_load_explicit(&device->io_sessions, memory_order_acquire);
 }
 
 int32_t vocana_hal_stop_io(vocana_hal *hal, uint32_t device_index) {
@@ -976,24 +987,6 @@ vocana_hal_timestamp vocana_hal_zero_timestamp(uint64_t anchor_host_time, uint64
 }
 
 /* -------------------------------------------------------------------- IO */
-
-vocana_hal_io_plan vocana_hal_io_plan_for(int64_t expected, int64_t sample_time, uint32_t frames,
-                                          uint32_t max_gap) {
-    vocana_hal_io_plan plan = {0, 0, 0};
-    if (frames > VOCANA_HAL_MAX_IO_FRAMES) {
-        return plan;
-    }
-    if (sample_time >= expected) {
-        uint64_t gap = (uint64_t)sample_time - (uint64_t)expected;
-        plan.gap = gap > max_gap ? max_gap : (uint32_t)gap;
-        plan.frames = frames;
-    } else {
-        uint64_t late = (uint64_t)expected - (uint64_t)sample_time;
-        plan.skip = late >= frames ? frames : (uint32_t)late;
-        plan.frames = frames - plan.skip;
-    }
-    return plan;
-}
 
 void vocana_hal_apply_volume(const vocana_hal_device *dev, float *samples, uint32_t n) {
     if (dev == NULL || samples == NULL) {

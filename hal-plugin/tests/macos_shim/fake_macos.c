@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test double: CoreFoundation and mach_time for the driver on Linux (see README.md). */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <CoreFoundation/CoreFoundation.h>
 #include <mach/mach_time.h>
@@ -160,9 +161,17 @@ int mach_timebase_info(mach_timebase_info_data_t *info)
     return KERN_SUCCESS;
 }
 
+/* the virtual host clock: starts an hour after "boot", moves only when the test moves it */
+static _Atomic uint64_t virtual_now = UINT64_C(3600000000000);
+
 uint64_t mach_absolute_time(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return atomic_load(&virtual_now);
+}
+
+void fake_mach_time_set(uint64_t ns)
+{
+    uint64_t now = atomic_load(&virtual_now);
+    while (ns > now && !atomic_compare_exchange_weak(&virtual_now, &now, ns)) {
+    }
 }

@@ -29,12 +29,16 @@ import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.BundleListener;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.hooks.bundle.CollisionHook;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.log.LogService;
+import org.vocana.host.report.Reports;
 
 /**
  * Installs, updates and removes the bundles dropped into the watched folder ({@code load/}, the
@@ -58,16 +62,18 @@ import org.osgi.service.component.annotations.Deactivate;
  *       old bundle is refreshed only after every asynchronous listener has seen its
  *       installation;</li>
  *   <li>a jar that is not a bundle, or does not install, resolve or start, gets one line on
- *       stderr (once per version of the file) and the old bundle, if any, stays.</li>
+ *       stderr (once per version of the file, in {@link LoadFolderReport}'s words: a failure is
+ *       logged as FileInstall logs it) and the old bundle, if any, stays; a new bundle that does
+ *       not start stays installed and is started again when other bundles arrive.</li>
  * </ul>
- * The first scan runs when the component activates (before the effect catalog: effects that
- * were in the folder at start-up are there before any device asks for them), then every poll
- * ({@code felix.fileinstall.poll}, default 500 ms) on the thread {@code vocana-load}.
+ * Bundles get FileInstall's start level ({@code felix.fileinstall.start.level}: after the
+ * built-in ones) and the location {@code file:PATH#N} (N tells installs of one file apart). The
+ * first scan runs when the component activates, then every poll ({@code felix.fileinstall.poll},
+ * default 500 ms) on the thread {@code vocana-load}.
  */
 @Component(service = LoadFolder.class, immediate = true)
 public final class LoadFolder {
 
-    private static final String LOCATION_PREFIX = "vocana-load:";
     private static final long EVENT_WAIT_MILLIS = 2_000;
     private static final long REFRESH_WAIT_MILLIS = 10_000;
 
@@ -103,6 +109,8 @@ public final class LoadFolder {
     private Thread thread;
     private volatile boolean stopping;
     private long serial;
+    private int startLevel;
+    private boolean installedSome;
 
     @Activate
     void activate(BundleContext context) {
@@ -110,12 +118,22 @@ public final class LoadFolder {
         String dir = context.getProperty("felix.fileinstall.dir");
         this.folder = Path.of(dir == null || dir.isBlank() ? "load" : dir).toAbsolutePath().normalize();
         this.pollMillis = pollMillis(context.getProperty("felix.fileinstall.poll"));
+        this.startLevel = startLevel(context.getProperty("felix.fileinstall.start.level"));
         hook = context.registerService(CollisionHook.class, this::filterCollisions, null);
         events = this::seen; // asynchronous: delivered after every earlier event reached every listener
         context.addBundleListener(events);
         scan(true);
         thread = Thread.ofPlatform().daemon().name("vocana-load").unstarted(this::loop);
         thread.start();
+    }
+
+    /** The start level of the bundles from the folder (FileInstall's setting), 0 to leave the default. */
+    private static int startLevel(String v) {
+        try {
+            return v == null ? 0 : Math.max(0, Integer.parseInt(v.strip()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static long pollMillis(String v) {
@@ -241,13 +259,29 @@ public final class LoadFolder {
                 continue;
             }
             t.seen = now;
+            Reports.clear("bundle:" + p); // a new version of the file: its problems, if any, are reported again
             take(p, t, now);
         }
         for (Path p : new ArrayList<>(tracked.keySet())) {
             if (!present.contains(p)) {
                 Tracked t = tracked.remove(p);
+                Reports.clear("bundle:" + p);
                 if (t.bundle != null) {
                     remove(t.bundle);
+                }
+            }
+        }
+        if (installedSome) {
+            installedSome = false;
+            for (Tracked t : tracked.values()) { // bundles that did not start may now (what they import arrived)
+                if (t.bundle != null && t.failed != null && t.bundle.getState() == Bundle.RESOLVED
+                        || t.bundle != null && t.failed != null && t.bundle.getState() == Bundle.INSTALLED) {
+                    try {
+                        t.bundle.start();
+                        t.failed = null;
+                    } catch (BundleException | IllegalStateException e) {
+                        // still failing: reported once already
+                    }
                 }
             }
         }
@@ -265,7 +299,6 @@ public final class LoadFolder {
             t.seen = null;
             return;
         }
-        String name = folder.relativize(p).toString();
         if (!hasEndRecord(bytes) && bytes.length > 0) {
             // still being written (a copy in progress, or a writer that paused): wait, quietly, for a while
             long now = System.nanoTime();
@@ -283,12 +316,12 @@ public final class LoadFolder {
         try {
             manifest = checkJar(bytes);
         } catch (IOException e) {
-            fail(t, stamp, name + ": not installed: " + e.getMessage());
+            notABundle(t, stamp, p);
             return;
         }
         String bsn = manifest.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
         if (bsn == null || bsn.isBlank()) {
-            fail(t, stamp, name + ": not installed: its manifest has no Bundle-SymbolicName (not an OSGi bundle)");
+            notABundle(t, stamp, p);
             return;
         }
         boolean fragment = manifest.getMainAttributes().getValue(Constants.FRAGMENT_HOST) != null;
@@ -296,35 +329,70 @@ public final class LoadFolder {
         Bundle fresh;
         replacing = old;
         try (InputStream in = new ByteArrayInputStream(bytes)) {
-            fresh = context.installBundle(LOCATION_PREFIX + name + "#" + ++serial, in);
+            fresh = context.installBundle(p.toUri() + "#" + ++serial, in);
         } catch (BundleException | IOException | IllegalStateException | SecurityException e) {
-            fail(t, stamp, name + ": not installed: " + oneLine(e) + (old == null ? "" : "; the installed version stays"));
+            t.failed = stamp;
+            // FileInstall's words, which LoadFolderReport turns into one line about the file
+            problem(LogService.LOG_ERROR, "Failed to install artifact: " + p, e, p);
             return;
         } finally {
             replacing = null;
+        }
+        if (startLevel > 0) {
+            fresh.adapt(BundleStartLevel.class).setStartLevel(startLevel);
         }
         if (!fragment) {
             try {
                 fresh.start();
             } catch (BundleException | IllegalStateException e) {
-                fail(t, stamp, name + ": " + bsn + " " + fresh.getVersion() + " not started: " + oneLine(e)
-                        + (old == null ? "" : "; the installed version stays"));
-                remove(fresh);
+                t.failed = stamp;
+                problem(LogService.LOG_WARNING, "Error while starting bundle: " + p, e, p);
+                if (old != null) {
+                    remove(fresh); // an update that does not start: the installed version stays
+                    return;
+                }
+                // a new bundle stays installed: it is started again when other bundles arrive (an import they provide)
+                t.bundle = fresh;
+                t.installed = stamp;
                 return;
             }
         }
-        awaitListeners(fresh, fragment ? 1 : 2);
+        if (old != null && fresh.getState() == Bundle.ACTIVE) {
+            awaitListeners(fresh, 2); // every asynchronous listener is done with its INSTALLED event before a refresh
+        }
         t.bundle = fresh;
         t.installed = stamp;
         t.failed = null;
+        installedSome = true;
         if (old != null) {
             remove(old);
         }
     }
 
-    private void fail(Tracked t, Stamp stamp, String line) {
+    /** A jar that is not a bundle: one line, in LoadFolderReport's words; the installed version (if any) stays. */
+    private void notABundle(Tracked t, Stamp stamp, Path p) {
         t.failed = stamp;
-        System.err.println("vocana: " + folder.getFileName() + "/" + line);
+        String why = LoadFolderReport.notABundle(p.toFile());
+        Reports.first("bundle:" + p, p + ": " + (why != null ? why : "not a complete jar (cut short?) (accepted: an OSGi"
+                + " bundle, a jar whose manifest has Bundle-SymbolicName); the file is ignored"));
+    }
+
+    /**
+     * A bundle that cannot be installed or started: logged as FileInstall logs it (naming the
+     * file), for {@link LoadFolderReport} to report in one line; without a Log Service, one line here.
+     */
+    private void problem(int level, String message, Throwable e, Path file) {
+        ServiceReference<LogService> ref = context.getServiceReference(LogService.class);
+        LogService log = ref == null ? null : context.getService(ref);
+        if (log != null) {
+            try {
+                log.log(level, message, e);
+                return;
+            } finally {
+                context.ungetService(ref);
+            }
+        }
+        Reports.first("bundle:" + file, file + ": " + oneLine(e));
     }
 
     /** Uninstalls {@code bundle} and refreshes it away (waits for the refresh, bounded). */

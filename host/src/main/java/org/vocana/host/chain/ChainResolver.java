@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.vocana.host.effects.EffectCatalog;
+import org.vocana.host.report.Text;
 import org.vocana.host.effects.EffectInstance;
 import org.vocana.sdk.EffectDescriptor;
 import org.vocana.sdk.ParameterDescriptor;
@@ -38,7 +39,7 @@ public final class ChainResolver {
         List<ResolvedSlot> resolved = new ArrayList<>();
         for (ChainSpec.Slot slot : spec.slots()) {
             EffectDescriptor d = installed.stream().filter(x -> x.id().equals(slot.effectId())).findFirst()
-                    .orElseThrow(() -> new ChainSpecException("unknown effect '" + slot.effectId()
+                    .orElseThrow(() -> new ChainSpecException("unknown effect '" + Text.abbreviate(slot.effectId())
                             + "'; installed effects: " + installed.stream().map(EffectDescriptor::id)
                             .collect(Collectors.joining(", "))));
             double[] values = new double[d.parameters().size()];
@@ -92,13 +93,13 @@ public final class ChainResolver {
             value = switch (t) {
                 case "on", "true", "yes" -> 1;
                 case "off", "false", "no" -> 0;
-                default -> throw new ChainSpecException(effect.id() + ": " + p.id() + "='" + text
+                default -> throw new ChainSpecException(effect.id() + ": " + p.id() + "='" + Text.abbreviate(text)
                         + "' is not a switch value; accepted " + p.acceptedValues());
             };
         } else if (NUMBER.matcher(t).matches()) {
             value = Double.parseDouble(t);
         } else {
-            throw new ChainSpecException(effect.id() + ": " + p.id() + "='" + text + "' is not a number; accepted "
+            throw new ChainSpecException(effect.id() + ": " + p.id() + "='" + Text.abbreviate(text) + "' is not a number; accepted "
                     + p.acceptedValues());
         }
         String problem = p.check(value);

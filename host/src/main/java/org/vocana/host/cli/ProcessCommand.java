@@ -95,6 +95,14 @@ final class ProcessCommand implements Callable<Integer> {
                     + (fault.slot() + 1) + " in the chain) " + org.vocana.host.engine.FaultReports.reason(fault) + "; bypassed"
                     + (fault.disabled() ? " for the rest of the file" : " for 1 s") + " (fault " + fault.count() + ")");
         }
+        OfflineProcessor.Replaced r = summary.replaced();
+        if (r.total() > 0) {
+            double at = (double) r.firstFrame() / summary.input().sampleRate();
+            err.println(String.format(java.util.Locale.ROOT, "vocana process: warning: %s: %s %s NaN, infinite or beyond"
+                            + " +-2^24 (the first at %.3f s: frame %d, channel %d); replaced by silence before the chain",
+                    input, org.vocana.host.ring.SampleGuard.describe(r.nan(), r.infinite(), r.huge()), r.total() == 1 ? "was" : "were",
+                    at, r.firstFrame(), r.firstChannel()));
+        }
         if (summary.inputTruncated()) {
             err.println("vocana process: warning: " + input + " is truncated; processed the "
                     + summary.frames() + " complete frames it holds");

@@ -22,9 +22,11 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
 import org.vocana.host.device.Device;
-import org.vocana.host.device.DeviceConfig;
+import org.vocana.host.device.DeviceSettings;
 import org.vocana.host.effects.EffectCatalog;
 import org.vocana.host.presets.Preset;
+import org.vocana.host.report.Reports;
+import org.vocana.host.report.Text;
 
 /**
  * The control commands of a running host, shared by the Gogo shell and the {@code vocana} CLI
@@ -57,6 +59,8 @@ public final class Control {
     private final EffectCatalog catalog;
     private final List<Device> devices = new CopyOnWriteArrayList<>();
     private final List<Preset> presets = new CopyOnWriteArrayList<>();
+    /** Held while a control edit reads, changes and writes a device's configuration. */
+    private final Object edits = new Object();
 
     @Activate
     public Control(@Reference ConfigurationAdmin configurationAdmin, @Reference EffectCatalog catalog) {
@@ -137,50 +141,55 @@ public final class Control {
 
     /** Replaces the device's chain ({@code none}: pass-through); every effect must be installed. */
     public String chain(String id, String spec) throws IOException, InvalidSyntaxException {
-        device(id);
         if ("none".equals(spec)) {
-            apply(id, null);
-            return id + ": chain cleared (crossfaded out)";
+            return edit(id, slots -> {
+                slots.clear();
+                return id + ": chain cleared (crossfaded out)";
+            });
         }
         ChainSpec parsed = ChainSpec.parse(spec);
         new ChainResolver(catalog).check(parsed);
-        apply(id, parsed);
-        return id + ": chain set to " + parsed + " (crossfaded in)";
+        return edit(id, slots -> {
+            slots.clear();
+            slots.addAll(parsed.slots());
+            return id + ": chain set to " + parsed + " (crossfaded in)";
+        });
     }
 
     /** Inserts {@code slotSpec} (one effect with parameters) before {@code position}. */
     public String insert(String id, String position, String slotSpec) throws IOException, InvalidSyntaxException {
-        List<ChainSpec.Slot> slots = slots(id);
-        int at = "end".equals(position) ? slots.size() : number(position, slots.size() + 1) - 1;
         ChainSpec one = ChainSpec.parse(slotSpec);
         if (one.slots().size() != 1) {
-            throw new IllegalArgumentException("insert takes one effect, not " + one.slots().size() + " ('" + slotSpec + "')");
+            throw new IllegalArgumentException("insert takes one effect, not " + one.slots().size() + " ('"
+                    + Text.abbreviate(slotSpec) + "')");
         }
         new ChainResolver(catalog).check(one);
-        slots.add(at, one.slots().get(0));
-        apply(id, new ChainSpec(slots));
-        return id + ": inserted " + one + " at position " + (at + 1) + "; chain " + new ChainSpec(slots);
+        return edit(id, slots -> {
+            int at = "end".equals(position) ? slots.size() : number(position, slots.size() + 1) - 1;
+            slots.add(at, one.slots().get(0));
+            return id + ": inserted " + one + " at position " + (at + 1) + "; chain " + new ChainSpec(slots);
+        });
     }
 
     /** Removes the effect at {@code position}. */
     public String remove(String id, String position) throws IOException, InvalidSyntaxException {
-        List<ChainSpec.Slot> slots = slots(id);
-        int at = position(slots, position);
-        ChainSpec.Slot removed = slots.remove(at);
-        apply(id, slots.isEmpty() ? null : new ChainSpec(slots));
-        return id + ": removed " + removed.effectId() + " from position " + (at + 1) + "; chain "
-                + (slots.isEmpty() ? "empty" : new ChainSpec(slots).toString());
+        return edit(id, slots -> {
+            int at = position(slots, position);
+            ChainSpec.Slot removed = slots.remove(at);
+            return id + ": removed " + removed.effectId() + " from position " + (at + 1) + "; chain "
+                    + (slots.isEmpty() ? "empty" : new ChainSpec(slots).toString());
+        });
     }
 
     /** Moves the effect at {@code from} to position {@code to}. */
     public String move(String id, String from, String to) throws IOException, InvalidSyntaxException {
-        List<ChainSpec.Slot> slots = slots(id);
-        int a = position(slots, from);
-        int b = number(to, slots.size()) - 1;
-        ChainSpec.Slot moved = slots.remove(a);
-        slots.add(b, moved);
-        apply(id, new ChainSpec(slots));
-        return id + ": moved " + moved.effectId() + " to position " + (b + 1) + "; chain " + new ChainSpec(slots);
+        return edit(id, slots -> {
+            int a = position(slots, from);
+            int b = number(to, slots.size()) - 1;
+            ChainSpec.Slot moved = slots.remove(a);
+            slots.add(b, moved);
+            return id + ": moved " + moved.effectId() + " to position " + (b + 1) + "; chain " + new ChainSpec(slots);
+        });
     }
 
     /** Bypasses the effect at {@code position} ({@code on}) or brings it back ({@code off}). */
@@ -188,35 +197,39 @@ public final class Control {
         boolean on = switch (onOff.toLowerCase(Locale.ROOT)) {
             case "on", "true", "yes", "1" -> true;
             case "off", "false", "no", "0" -> false;
-            default -> throw new IllegalArgumentException("bypass takes on or off, not '" + onOff + "'");
+            default -> throw new IllegalArgumentException("bypass takes on or off, not '" + Text.abbreviate(onOff) + "'");
         };
-        List<ChainSpec.Slot> slots = slots(id);
-        int at = position(slots, position);
-        slots.set(at, slots.get(at).bypassed(on));
-        apply(id, new ChainSpec(slots));
-        return id + ": " + slots.get(at).effectId() + " (position " + (at + 1) + ") " + (on ? "bypassed" : "back in");
+        return edit(id, slots -> {
+            int at = position(slots, position);
+            slots.set(at, slots.get(at).bypassed(on));
+            return id + ": " + slots.get(at).effectId() + " (position " + (at + 1) + ") " + (on ? "bypassed" : "back in");
+        });
     }
 
-    /** Sets parameters ({@code param=value}) of the effect at {@code position}. */
+    /**
+     * Sets parameters ({@code param=value}) of the effect at {@code position}. A value is parsed as
+     * a value of that parameter (a number, or on/off for a switch): text such as
+     * {@code 3,denoise} is refused, it can never add an effect.
+     */
     public String set(String id, String position, List<String> assignments) throws IOException, InvalidSyntaxException {
-        List<ChainSpec.Slot> slots = slots(id);
-        int at = position(slots, position);
-        ChainSpec.Slot slot = slots.get(at);
-        for (String assignment : assignments) {
-            int eq = assignment.indexOf('=');
-            if (eq <= 0 || eq == assignment.length() - 1) {
-                throw new IllegalArgumentException("'" + assignment + "' is not param=value");
+        return edit(id, slots -> {
+            int at = position(slots, position);
+            ChainSpec.Slot slot = slots.get(at);
+            for (String assignment : assignments) {
+                int eq = assignment.indexOf('=');
+                if (eq <= 0 || eq == assignment.length() - 1) {
+                    throw new IllegalArgumentException("'" + Text.abbreviate(assignment) + "' is not param=value");
+                }
+                slot = slot.with(assignment.substring(0, eq).strip(), assignment.substring(eq + 1).strip());
             }
-            slot = slot.with(assignment.substring(0, eq).strip(), assignment.substring(eq + 1).strip());
-        }
-        ChainSpec one = new ChainSpec(List.of(slot));
-        if (catalog.descriptor(slot.effectId()).isEmpty()) {
-            throw new IllegalArgumentException("effect '" + slot.effectId() + "' is not installed; its parameters cannot be checked");
-        }
-        new ChainResolver(catalog).check(ChainSpec.parse(one.toString()));
-        slots.set(at, slot);
-        apply(id, new ChainSpec(slots));
-        return id + ": " + one + " (position " + (at + 1) + ")";
+            if (catalog.descriptor(slot.effectId()).isEmpty()) {
+                throw new IllegalArgumentException("effect '" + slot.effectId() + "' is not installed; its parameters cannot be checked");
+            }
+            ChainSpec one = new ChainSpec(List.of(slot));
+            new ChainResolver(catalog).check(one); // the values as they are, never re-parsed from text
+            slots.set(at, slot);
+            return id + ": " + one + " (position " + (at + 1) + ")";
+        });
     }
 
     /** Lets the effect at {@code position}, disabled after repeated faults, run again. */
@@ -240,7 +253,6 @@ public final class Control {
 
     /** Applies preset {@code name} to the device; effects not installed yet are left out until they are. */
     public String preset(String id, String name) throws IOException, InvalidSyntaxException {
-        device(id);
         Preset preset = presets.stream().filter(p -> p.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no preset '" + name + "'; installed: "
                         + (presets.isEmpty() ? "none" : presets.stream().map(Preset::name).sorted()
@@ -258,9 +270,12 @@ public final class Control {
         if (!installed.isEmpty()) {
             new ChainResolver(catalog).check(new ChainSpec(installed));
         }
-        apply(id, spec);
-        return id + ": preset " + name + " applied: " + spec
-                + (missing.isEmpty() ? "" : " (not installed, left out until installed: " + String.join(", ", missing) + ")");
+        return edit(id, slots -> {
+            slots.clear();
+            slots.addAll(spec.slots());
+            return id + ": preset " + name + " applied: " + spec
+                    + (missing.isEmpty() ? "" : " (not installed, left out until installed: " + String.join(", ", missing) + ")");
+        });
     }
 
     /** Stats of every device. */
@@ -278,11 +293,6 @@ public final class Control {
 
     private List<Device> sorted() {
         return devices.stream().sorted(Comparator.comparing(Device::id)).toList();
-    }
-
-    private List<ChainSpec.Slot> slots(String id) {
-        ChainSpec spec = device(id).spec();
-        return spec == null ? new ArrayList<>() : new ArrayList<>(spec.slots());
     }
 
     /** A 1-based position or an effect id that occurs once; returns the 0-based index. */
@@ -327,18 +337,65 @@ public final class Control {
                         : devices.stream().map(Device::id).sorted().collect(Collectors.joining(", ")))));
     }
 
-    private void apply(String id, ChainSpec spec) throws IOException, InvalidSyntaxException {
-        if (!id.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("device id '" + id + "' is not valid");
+    /** An edit of a chain: changes the list of slots in place, returns the command's output. */
+    @FunctionalInterface
+    private interface ChainEdit {
+        String apply(List<ChainSpec.Slot> slots);
+    }
+
+    /**
+     * An atomic read-modify-write of the device's configuration: under one lock (every control
+     * command goes through this one component, so no two edits interleave), reads the chain the
+     * configuration holds now (not the running chain, which follows it a moment later), lets
+     * {@code edit} change it, checks the whole configuration as the device will, and writes it
+     * back. Nothing is written when the edit or the check fails.
+     */
+    private String edit(String id, ChainEdit edit) throws IOException, InvalidSyntaxException {
+        Device device = device(id);
+        synchronized (edits) {
+            Configuration c = configuration(device);
+            Dictionary<String, Object> props = c.getProperties();
+            Object text = props.get("chain");
+            List<ChainSpec.Slot> slots;
+            try {
+                slots = text == null || text.toString().isBlank() ? new ArrayList<>()
+                        : new ArrayList<>(ChainSpec.parse(text.toString()).slots());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("device '" + id + "': the chain in its configuration is not accepted ("
+                        + e.getMessage() + "); fix " + source(c) + " first");
+            }
+            String output = edit.apply(slots);
+            props.put("chain", slots.isEmpty() ? "" : new ChainSpec(slots).toString());
+            java.util.Map<String, Object> check = new java.util.HashMap<>();
+            for (var keys = props.keys(); keys.hasMoreElements(); ) {
+                String k = keys.nextElement();
+                check.put(k, props.get(k));
+            }
+            try {
+                DeviceSettings.parse(check);
+            } catch (DeviceSettings.Problem e) {
+                throw new IllegalStateException("device '" + id + "': its configuration is not accepted (" + e.getMessage()
+                        + "); fix " + source(c) + " first");
+            }
+            c.update(props);
+            return output;
         }
-        Configuration[] found = configurationAdmin.listConfigurations(
-                "(&(service.factoryPid=" + DeviceConfig.PID + ")(id=" + id + "))");
-        if (found == null || found.length == 0) {
-            throw new IllegalStateException("device '" + id + "' has no configuration to change");
+    }
+
+    private static String source(Configuration c) {
+        Dictionary<String, Object> p = c.getProperties();
+        return Reports.source(p == null ? null : p.get("felix.fileinstall.filename"), c.getPid());
+    }
+
+    private Configuration configuration(Device device) throws IOException, InvalidSyntaxException {
+        String pid = device.pid();
+        if (pid == null || !pid.matches("[A-Za-z0-9_.~-]+")) {
+            throw new IllegalStateException("device '" + device.id() + "' has no configuration to change");
         }
-        Configuration c = found[0];
-        Dictionary<String, Object> props = c.getProperties();
-        props.put("chain", spec == null ? "" : spec.toString());
-        c.update(props);
+        Configuration[] found = configurationAdmin.listConfigurations("(service.pid=" + pid + ")");
+        if (found == null || found.length != 1 || found[0].getProperties() == null) {
+            throw new IllegalStateException("device '" + device.id() + "' has no configuration to change");
+        }
+        return found[0];
     }
 }

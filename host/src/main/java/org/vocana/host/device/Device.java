@@ -11,6 +11,9 @@ public interface Device {
     /** The device id. */
     String id();
 
+    /** The PID of the device's configuration (Configuration Admin): control edits change that one. */
+    String pid();
+
     /** Latency of the device's chain, in frames. */
     int latencyFrames();
 

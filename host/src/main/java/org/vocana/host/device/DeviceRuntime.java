@@ -80,7 +80,7 @@ import org.vocana.sdk.EffectDescriptor;
  */
 public final class DeviceRuntime implements AutoCloseable {
 
-    private static final long HOUSEKEEPING_MILLIS = 50;
+    static final long HOUSEKEEPING_MILLIS = 50;
     /** Blocks a new chain runs on the control thread before it goes live (the JIT compiles it there). */
     static final int WARM_UP_BLOCKS = 3000;
     /** How long a catalog change may hold the bundle that causes it (building and warming up the new chain). */
@@ -97,13 +97,16 @@ public final class DeviceRuntime implements AutoCloseable {
     private final EffectCatalog catalog;
     private final Consumer<String> events;
     private final ScheduledExecutorService control;
-    private final DeviceRegion region;
+    /** The published region; replaced by the self-check when damaged (control thread). */
+    private volatile DeviceRegion region;
     private final FaultLog faults = new FaultLog(256);
     private final FaultPolicy policy;
     private final Runnable catalogListener = this::catalogChanged;
     private final long watchdogNanos;
     private final EffectCalls calls;
     private final StallMeter stall = new StallMeter(2 * HOUSEKEEPING_MILLIS * 1_000_000L);
+    private final BoundaryReport inputReport = BoundaryReport.input();
+    private final BoundaryReport outputReport = BoundaryReport.output();
     private ObjectName mbeanName;
 
     private ChainPlayer player;
@@ -673,6 +676,7 @@ public final class DeviceRuntime implements AutoCloseable {
                     live.time(i);
                 }
                 allocations();
+                checkRegion();
             }
             player.collectRetired();
             for (Chain c : toRelease) {
@@ -680,6 +684,9 @@ public final class DeviceRuntime implements AutoCloseable {
             }
             toRelease.clear();
             reportLoss();
+            long now = System.nanoTime();
+            inputReport.poll(engine.reader().guard(), now, events);
+            outputReport.poll(engine.writer().guard(), now, events);
             int latency = player.latencyFrames();
             if (latency != region.publishedLatency()) {
                 region.publishLatency(latency);
@@ -775,6 +782,47 @@ public final class DeviceRuntime implements AutoCloseable {
                     episodeLate, episodeOverrun));
             episodeOverrun = episodeUnderrun = episodeLate = 0;
         }
+    }
+
+    /**
+     * Once a second: the region must still be published as this host made it ({@link
+     * DeviceRegion#checkIntact}). One that was unlinked, replaced or damaged is re-created with a new
+     * generation, and the device side re-attaches to it; one line says what was found.
+     */
+    private void checkRegion() {
+        if (region.isClosed()) {
+            return; // a failed re-creation of a shared-memory region (reported): nothing left to check
+        }
+        RegionException damage;
+        try {
+            region.checkIntact();
+            return;
+        } catch (RegionException e) {
+            damage = e;
+        }
+        DeviceEngine stopped = engine;
+        if (!stopped.stop()) {
+            events.accept(damage.getMessage() + "; not re-created yet: the audio thread did not stop within 2 s");
+            engine = new DeviceEngine(region, stopped.reader(), stopped.writer(), player, settings.ioFrames());
+            stall.reset();
+            return;
+        }
+        DeviceRegion next;
+        try {
+            next = region.recreate();
+        } catch (RegionException e) {
+            events.accept(damage.getMessage() + "; re-creating it failed: " + e.getMessage());
+            if (!region.isClosed()) {
+                engine = new DeviceEngine(region, stopped.reader(), stopped.writer(), player, settings.ioFrames());
+            }
+            return;
+        }
+        region = next;
+        engine = new DeviceEngine(next, player, settings.ioFrames());
+        stall.reset();
+        lossOverrun = -1; // new counters
+        events.accept(damage.getMessage() + "; re-created it with generation "
+                + Long.toHexString(next.generation()) + " (the device side re-attaches)");
     }
 
     private void watchdog() {
@@ -896,7 +944,8 @@ public final class DeviceRuntime implements AutoCloseable {
                     live == null ? 0 : live.latencyFrames(), faultCount, stalls, effects,
                     engine.reader().deviceOverrunFrames(), engine.writer().deviceUnderrunFrames(),
                     engine.writer().deviceLateFrames(), engine.writer().deviceReadLatency(),
-                    engine.scheduling().description(), restarts);
+                    engine.scheduling().description(), engine.reader().guard().replaced(),
+                    engine.writer().guard().replaced(), restarts);
         });
     }
 

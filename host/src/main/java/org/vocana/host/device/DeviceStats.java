@@ -25,13 +25,17 @@ import org.vocana.host.engine.TimeSummary;
  * @param stalls times the watchdog replaced a stuck audio thread
  * @param scheduling what the running audio thread got at its start, e.g. {@code SCHED_FIFO 70}
  *     or {@code normal priority (why)}
+ * @param toHostReplaced samples from the device side replaced by silence at the boundary (NaN,
+ *     infinite or beyond +-2^24)
+ * @param fromHostReplaced samples of the host's output replaced by silence the same way (a host bug)
  * @param restarts times an audio thread died (an error outside the effects) and was replaced
  */
 public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary blockTime, long deadlineMisses,
                           long overloads, boolean shedding, long toHostOverruns, long toHostUnderruns,
                           long fromHostOverruns, long fromHostUnderruns, int latencyFrames, long faults, long stalls,
                           List<EffectStats> effects, long toHostOverrunFrames, long fromHostUnderrunFrames,
-                          long fromHostLateFrames, int readLatencyFrames, String scheduling, long restarts) {
+                          long fromHostLateFrames, int readLatencyFrames, String scheduling, long toHostReplaced,
+                          long fromHostReplaced, long restarts) {
 
     /**
      * One slot of the configured chain.
@@ -73,6 +77,8 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
                 .append("; from host: host overruns ").append(fromHostOverruns).append(", device underruns ")
                 .append(untrusted(fromHostUnderruns)).append(" (").append(untrusted(fromHostUnderrunFrames))
                 .append(" frames), late frames skipped ").append(untrusted(fromHostLateFrames)).append('\n');
+        sb.append("  samples replaced by silence (NaN, infinite, beyond +-2^24): to host ").append(toHostReplaced)
+                .append(", from host ").append(fromHostReplaced).append('\n');
         sb.append("  chain latency ").append(latencyFrames).append(" frames; device read latency ")
                 .append(readLatencyFrames == 0 ? "- (no timed reader)" : readLatencyFrames + " frames");
         for (EffectStats e : effects) {

@@ -21,6 +21,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.vocana.host.engine.EffectCalls;
 import org.vocana.host.engine.EffectLabel;
 import org.vocana.host.engine.EffectStuckException;
+import org.vocana.host.report.Reports;
+import org.vocana.host.report.Text;
 import org.vocana.sdk.Effect;
 import org.vocana.sdk.EffectDescriptor;
 
@@ -56,13 +58,6 @@ public final class OsgiEffectCatalog implements EffectCatalog {
             System::nanoTime, e -> System.err.println("vocana: " + e.getMessage() + "; its service is ignored"),
             line -> System.err.println("vocana: " + line));
 
-    /**
-     * Requires the load folder's first scan: effects that were in {@code load/} at start-up are
-     * in the catalog before a device asks for them.
-     */
-    @Reference
-    org.vocana.host.bundles.LoadFolder loadFolder;
-
     @Reference(service = Effect.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
             target = "(" + Effect.ID_PROPERTY + "=*)")
@@ -96,36 +91,48 @@ public final class OsgiEffectCatalog implements EffectCatalog {
         } catch (EffectStuckException e) {
             return; // reported by the watchdog
         } catch (RuntimeException e) {
-            System.err.println("vocana: effect service " + Effect.ID_PROPERTY + "=" + declaredId + " of bundle "
-                    + (bundle == null ? "?" : bundle.getSymbolicName()) + " failed when created: "
-                    + org.vocana.host.engine.FaultReports.describe(e) + "; ignored");
+            problem(bundle, "effect " + Text.quote(String.valueOf(declaredId)) + ": its construction or descriptor() threw "
+                    + org.vocana.host.engine.FaultReports.describe(e) + " (accepted: an effect that constructs); this effect"
+                    + " is ignored");
             return;
         }
         if (descriptor == null) {
             return;
         }
         if (!descriptor.id().equals(declaredId)) {
-            System.err.println("vocana: ignoring effect service whose " + Effect.ID_PROPERTY + "="
-                    + declaredId + " differs from its descriptor id '" + descriptor.id() + "'");
+            problem(bundle, Effect.ID_PROPERTY + " " + Text.quote(String.valueOf(declaredId)) + ": differs from its descriptor's id "
+                    + Text.quote(descriptor.id()) + " (accepted: the descriptor's id); this effect is ignored");
             return;
         }
-        boolean chosen;
+        Entry taken = null;
         synchronized (all) {
             Entry entry = new Entry(objects, descriptor, bundle == null ? null : bundle.getSymbolicName(), ++registrations);
-            all.add(entry);
             Entry current = byId.get(descriptor.id());
-            chosen = current == null || (entry.bsn() != null && entry.bsn().equals(current.bsn()));
-            if (chosen) {
+            if (current == null || (entry.bsn() != null && entry.bsn().equals(current.bsn()))) {
+                all.add(entry); // new, or an update of the provider's bundle installed beside it
                 byId.put(descriptor.id(), entry);
+            } else {
+                taken = current;
             }
         }
-        if (!chosen) {
+        if (taken != null) {
+            org.osgi.framework.Bundle holder = taken.objects().getServiceReference().getBundle();
+            problem(bundle, Effect.ID_PROPERTY + " " + Text.quote(descriptor.id()) + ": already provided by bundle '"
+                    + (holder == null ? "?" : holder.getSymbolicName()) + "' (accepted: an effect id no installed effect"
+                    + " has); this effect is ignored");
             return;
         }
         synchronized (changed) {
             changed.notifyAll();
         }
         notifyListeners();
+    }
+
+    /** One line about an effect that is not taken, naming its bundle's file. */
+    private static void problem(org.osgi.framework.Bundle bundle, String what) {
+        java.nio.file.Path file = bundle == null ? null : Reports.file(bundle.getLocation());
+        String where = file != null ? file.toString() : bundle == null ? "an effect service" : "bundle '" + bundle.getSymbolicName() + "'";
+        Reports.first(file != null ? "bundle:" + file : "effect:" + where + what, where + ": " + what);
     }
 
     void removeEffect(ComponentServiceObjects<Effect> objects) {

@@ -13,6 +13,7 @@ import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
 import org.vocana.host.engine.Chain;
 import org.vocana.host.engine.FaultLog;
+import org.vocana.host.ring.SampleGuard;
 import org.vocana.host.wav.WavEncoding;
 import org.vocana.host.wav.WavException;
 import org.vocana.host.wav.WavFormat;
@@ -25,6 +26,9 @@ import org.vocana.host.wav.WavWriter;
  * real-time engine uses. The output has the input's length and is aligned with it: the chain's
  * latency is compensated by dropping its first frames and flushing with silence at the end.
  * The output appears at its path only when complete (written to a temporary file, then renamed).
+ * The file is untrusted input: samples that are NaN, infinite or beyond +-2^24
+ * are replaced by silence before the chain ({@link Summary#replaced}), so the output is finite and
+ * no effect is blamed for them.
  */
 public final class OfflineProcessor {
 
@@ -55,10 +59,21 @@ public final class OfflineProcessor {
         }
     }
 
+    /**
+     * Input samples replaced by silence before the chain because they were NaN, infinite or beyond
+     * +-2^24 (a float file can hold them), by kind; where the first one was
+     * (frame from 0, channel from 1), or -1 if none.
+     */
+    public record Replaced(long nan, long infinite, long huge, long firstFrame, int firstChannel) {
+        public long total() {
+            return nan + infinite + huge;
+        }
+    }
+
     /** What a run did. */
     public record Summary(WavFormat input, WavFormat output, long frames, int latencyFrames, Levels in,
                           Levels out, long clippedSamples, boolean inputTruncated, long elapsedNanos,
-                          List<FaultLog.Fault> faults) {
+                          List<FaultLog.Fault> faults, Replaced replaced) {
         public double seconds() {
             return (double) frames / input.sampleRate();
         }
@@ -98,7 +113,7 @@ public final class OfflineProcessor {
                 writer.commit();
                 return new Summary(inFormat, outFormat, reader.frames(), chain.latencyFrames(),
                         run.inMeter.levels(), run.outMeter.levels(), run.clipped, reader.truncated(),
-                        System.nanoTime() - start, List.copyOf(faults));
+                        System.nanoTime() - start, List.copyOf(faults), run.replaced());
             }
         }
     }
@@ -176,6 +191,11 @@ public final class OfflineProcessor {
         final Meter inMeter = new Meter();
         final Meter outMeter = new Meter();
         long clipped;
+        /** The trust boundary: the file's samples are checked before the chain sees them. */
+        private final SampleGuard guard = new SampleGuard();
+        private long framesRead;
+        private long firstBadFrame = -1;
+        private int firstBadChannel = -1;
 
         Run(WavReader reader, WavWriter writer, Chain chain, int block, boolean countClipping, Progress progress) {
             this.reader = reader;
@@ -248,7 +268,22 @@ public final class OfflineProcessor {
                 }
                 got += n;
             }
+            if (firstBadFrame < 0) {
+                for (int c = 0; c < channels; c++) {
+                    int at = SampleGuard.firstBad(buffer[c], 0, got);
+                    if (at >= 0 && (firstBadFrame < 0 || framesRead + at < firstBadFrame)) {
+                        firstBadFrame = framesRead + at;
+                        firstBadChannel = c + 1;
+                    }
+                }
+            }
+            guard.clean(buffer, channels, 0, got);
+            framesRead += got;
             return got;
+        }
+
+        Replaced replaced() {
+            return new Replaced(guard.nan(), guard.infinite(), guard.huge(), firstBadFrame, firstBadChannel);
         }
 
         private void countClipped(float[][] b, int n) {

@@ -24,9 +24,6 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -36,40 +33,47 @@ import java.util.Set;
  * The host's side of one device region: it owns the file, publishes it, keeps it alive and
  * withdraws it, following abi.h section 4 step by step.
  *
- * <p><b>Creation</b> ({@link #create}): the folder is created 0700 if missing and must otherwise be
- * a 0700 directory of this user (an existing {@code <id>.vreg} must be a regular 0600-or-narrower
- * file of this user, else the host refuses to replace it); then
+ * <p><b>Creation</b> ({@link #create}, the file transport, Linux): the folder is created 0700 if
+ * missing and must otherwise be a 0700 directory of this user (an existing {@code <id>.vreg} must be
+ * this user's: a link, or a regular 0600-or-narrower file an older host left, else the host refuses
+ * to replace it); then
  * <ol>
- * <li>a new file {@code .<id>.<random>.tmp} is created in the same folder with {@code CREATE_NEW}
- * ({@code O_CREAT|O_EXCL}) and mode 0600, and written full of zeros up to {@code region_size} (real
- * blocks, not a sparse file: a full tmpfs fails here with an exception instead of a SIGBUS in both
- * processes later);</li>
- * <li>it is mapped ({@code FileChannel.map(READ_WRITE, 0, size, arena)}) and formatted exactly like
- * {@code vocana_region_format}: magic 0 (release), every identity field, heartbeat 0, both rings'
- * positions equal and counters 0, ring data zero, then the non-zero generation;</li>
+ * <li>a memfd is created ({@link SharedMemory#createSealed}): mode 0600, every page allocated (a
+ * memory shortage fails here, not as a fault later), sealed against shrinking and growing, so that
+ * nobody can ever truncate it under a device's mapping (which would kill the device's process, an
+ * application like a call client, with SIGBUS);</li>
+ * <li>it is mapped and formatted exactly like {@code vocana_region_format}: magic 0 (release), every
+ * identity field, heartbeat 0, both rings' positions equal and counters 0, ring data zero, then the
+ * non-zero generation;</li>
  * <li>{@code host_flags = RUNNING};</li>
  * <li>{@code magic} stored last with release;</li>
- * <li>{@code rename()} onto {@code <id>.vreg} ({@code ATOMIC_MOVE}), replacing an older region;</li>
- * <li>the replaced region, if any, is withdrawn: {@code host_flags = SHUTDOWN} in its (now unlinked)
- * file, so a device still attached to it (its host crashed, say) detaches at once and re-attaches
- * to the new file instead of waiting for the heartbeat timeout.</li>
+ * <li>it is published: a symbolic link {@code .<id>.<random>.tmp -> /proc/<pid>/fd/<n>} is renamed
+ * onto {@code <id>.vreg} ({@code ATOMIC_MOVE}), replacing an older region;</li>
+ * <li>the replaced region, if any, is withdrawn: {@code host_flags = SHUTDOWN} in it, so a device
+ * still attached to it (its host crashed, say) detaches at once and re-attaches to the new one
+ * instead of waiting for the heartbeat timeout.</li>
  * </ol>
  * The temporary name starts with '.', which no device id may, so it can never be taken for a
- * region.
+ * region. The memfd lives as long as this host holds its descriptor or a device maps it; after a
+ * host crash the link dangles (the device side finds nothing to open and waits) until the next
+ * host replaces it.
  *
  * <p><b>Liveness</b>: call {@link #heartbeat()} at least every {@value RegionLayout#HEARTBEAT_PERIOD_MS}
  * ms from any thread; the device side detaches after {@value RegionLayout#HEARTBEAT_TIMEOUT_MS} ms
  * without a change and uses a fresh region only once it has seen the heartbeat move.
  *
  * <p><b>Restart</b>: every instance has a new generation ({@link #newGeneration()}). {@link #recreate}
- * publishes a new file over the old one (the old inode is never truncated: a device that still maps
- * it would take SIGBUS) and then withdraws the old one, so an attached device detaches at once and
- * re-attaches to the new file. A host restarted after a crash simply calls {@link #create} again
- * (which withdraws the crashed host's file as above), or {@link #open} to take the old file over in
- * place (validated first).
+ * publishes a new region over the old one and then withdraws the old one, so an attached device
+ * detaches at once and re-attaches to the new one. A host restarted after a crash simply calls
+ * {@link #create} again (which withdraws the crashed host's region as above, if a device still maps
+ * it).
  *
- * <p><b>Stop</b> ({@link #close}): {@code host_flags = SHUTDOWN} (release), unlink (only if the path
- * still names this region's file), unmap.
+ * <p><b>Self-check</b> ({@link #checkIntact}): whether the name still links to this region and its
+ * header still validates as published; the device's host calls it every second and re-creates a
+ * region that was unlinked, replaced or damaged.
+ *
+ * <p><b>Stop</b> ({@link #close}): {@code host_flags = SHUTDOWN} (release), unlink (only if the name
+ * still links to this region), unmap, close the memfd.
  *
  * <p>Threads: the control methods ({@code create}, {@code open}, {@code recreate}, {@code close},
  * the endpoint factories) are for control threads. {@link #heartbeat()} may run on any thread. The
@@ -83,13 +87,13 @@ public final class DeviceRegion implements AutoCloseable {
 
     /** Steps of creation, observable by tests (package-private). */
     enum Step {
-        /** temp file created, sized and mapped; everything still zero */
+        /** memfd created, sized, sealed and mapped; everything still zero */
         CREATED,
         /** every field written, magic still 0 */
         FORMATTED,
-        /** magic published (release); not yet renamed */
+        /** magic published (release); not yet linked under its name */
         PUBLISHED,
-        /** renamed onto its final name */
+        /** the link renamed onto its final name */
         RENAMED
     }
 
@@ -99,10 +103,6 @@ public final class DeviceRegion implements AutoCloseable {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** The temporary file: O_CREAT|O_EXCL|O_RDWR|O_NOFOLLOW. */
-    private static final Set<OpenOption> CREATE_TEMP = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    private static final Set<PosixFilePermission> FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-------");
 
     private final Path dir;
     private final Path file;
@@ -117,7 +117,9 @@ public final class DeviceRegion implements AutoCloseable {
     private final long fromHostStart;
     private final Arena arena;
     private final MemorySegment region;
-    private final Object fileKey;
+    /** The memfd behind a region file (-1 for shared memory) and what its link says. */
+    private final int memfd;
+    private final Path linkTarget;
     /** The shared-memory object's name ("/vocana.<id>"), or null for a region file. */
     private final String shmName;
     private final int shmMode;
@@ -128,14 +130,14 @@ public final class DeviceRegion implements AutoCloseable {
 
     private DeviceRegion(Path dir, Path file, String deviceId, String name, int sampleRate, int channels,
             int capacity, int maxIoFrames, long generation, long toHostStart, long fromHostStart, Arena arena,
-            MemorySegment region, Object fileKey) {
+            MemorySegment region, int memfd, Path linkTarget) {
         this(dir, file, deviceId, name, sampleRate, channels, capacity, maxIoFrames, generation, toHostStart,
-                fromHostStart, arena, region, fileKey, null, 0);
+                fromHostStart, arena, region, memfd, linkTarget, null, 0);
     }
 
     private DeviceRegion(Path dir, Path file, String deviceId, String name, int sampleRate, int channels,
             int capacity, int maxIoFrames, long generation, long toHostStart, long fromHostStart, Arena arena,
-            MemorySegment region, Object fileKey, String shmName, int shmMode) {
+            MemorySegment region, int memfd, Path linkTarget, String shmName, int shmMode) {
         this.shmName = shmName;
         this.shmMode = shmMode;
         this.dir = dir;
@@ -151,7 +153,8 @@ public final class DeviceRegion implements AutoCloseable {
         this.fromHostStart = fromHostStart;
         this.arena = arena;
         this.region = region;
-        this.fileKey = fileKey;
+        this.memfd = memfd;
+        this.linkTarget = linkTarget;
     }
 
     /** A fresh random non-zero 64-bit generation (a new one for every host instance). */
@@ -171,7 +174,8 @@ public final class DeviceRegion implements AutoCloseable {
     }
 
     /**
-     * Creates and publishes {@code <dir>/<deviceId>.vreg}, replacing an older region of this device.
+     * Creates and publishes {@code <dir>/<deviceId>.vreg} (a link to a sealed memfd), replacing an
+     * older region of this device.
      *
      * @param dir         the per-user folder (created 0700 if missing; its parent must exist)
      * @param deviceId    1..31 characters of [A-Za-z0-9_.-], not starting with '.'
@@ -276,7 +280,7 @@ public final class DeviceRegion implements AutoCloseable {
             }
             done = true;
             return new DeviceRegion(null, null, deviceId, displayName, sampleRate, channels, capacity, maxIoFrames,
-                    generation, 0L, 0L, arena, region, null, shm, mode);
+                    generation, 0L, 0L, arena, region, -1, null, shm, mode);
         } finally {
             if (replaced != null) {
                 replaced.close();
@@ -326,135 +330,46 @@ public final class DeviceRegion implements AutoCloseable {
         long size = RegionLayout.regionSize(capacity, channels);
         Path tmp = dir.resolve("." + deviceId + "." + HexFormat.of().toHexDigits(RANDOM.nextLong()) + ".tmp");
         Arena arena = Arena.ofShared();
+        int fd = -1;
+        boolean linked = false;
         boolean done = false;
         try {
-            MemorySegment region;
-            Object fileKey;
-            try (FileChannel ch = FileChannel.open(tmp, CREATE_TEMP, PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS))) {
-                Files.setPosixFilePermissions(tmp, FILE_PERMISSIONS); // the umask may have narrowed it
-                writeZeros(ch, size);
-                region = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-                fileKey = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            }
-            notify(observer, Step.CREATED, tmp, region);
+            fd = SharedMemory.createSealed(deviceId, size, "region " + file);
+            Path target = Path.of("/proc/" + ProcessHandle.current().pid() + "/fd/" + fd);
+            MemorySegment region = SharedMemory.map(fd, size, arena, file.toString());
+            notify(observer, Step.CREATED, target, region);
             format(region, deviceId, nameBytes, sampleRate, channels, capacity, maxIoFrames, startPos, startPos);
-            notify(observer, Step.FORMATTED, tmp, region);
+            notify(observer, Step.FORMATTED, target, region);
             publishMagic(region, generation);
-            notify(observer, Step.PUBLISHED, tmp, region);
+            notify(observer, Step.PUBLISHED, target, region);
+            Files.createSymbolicLink(tmp, target);
+            linked = true;
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            linked = false;
             if (replaced != null) {
                 replaced.withdraw();
             }
             notify(observer, Step.RENAMED, file, region);
             done = true;
             return new DeviceRegion(dir, file, deviceId, name, sampleRate, channels, capacity, maxIoFrames,
-                    generation, startPos, startPos, arena, region, fileKey);
+                    generation, startPos, startPos, arena, region, fd, target);
         } catch (AtomicMoveNotSupportedException e) {
             throw new RegionException(RegionError.IO, "region " + file + ": cannot rename " + tmp
                     + " onto it atomically (" + e.getMessage() + ")", e);
         } catch (IOException | UnsupportedOperationException e) {
-            throw new RegionException(RegionError.IO, "region " + file + ": cannot create, map or rename " + tmp + ": " + e, e);
+            throw new RegionException(RegionError.IO, "region " + file + ": cannot link " + tmp + " or rename it: " + e, e);
         } finally {
             if (!done) {
                 arena.close();
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort; a leftover dot-file is never taken for a region
+                SharedMemory.close(fd);
+                if (linked) {
+                    try {
+                        Files.deleteIfExists(tmp);
+                    } catch (IOException ignored) {
+                        // best effort; a leftover dot-name is never taken for a region
+                    }
                 }
             }
-        }
-    }
-
-    /**
-     * Re-opens the existing {@code <dir>/<deviceId>.vreg} (e.g. after a host crash), validates every
-     * header field as the device side does ({@link RegionValidator}, refusing with the specific
-     * reason), makes sure no other host still serves it (its heartbeat must stand still for {@code 2.5
-     * x} the heartbeat period), and takes it over in place with the new generation: magic 0 first,
-     * re-initialise (geometry kept, rings emptied), new generation, RUNNING, magic published again.
-     * A device still attached sees the generation change and re-attaches.
-     */
-    public static DeviceRegion open(Path dir, String deviceId, long generation) throws RegionException {
-        return open(dir, deviceId, generation, HEARTBEAT_PERIOD_MS * 5L / 2, null);
-    }
-
-    static DeviceRegion open(Path dir, String deviceId, long generation, long quietMillis, Observer observer)
-            throws RegionException {
-        Objects.requireNonNull(dir, "dir");
-        if (generation == 0) {
-            throw new RegionException(RegionError.GENERATION, "device " + deviceId + ": generation 0 refused; "
-                    + RegionError.GENERATION.description());
-        }
-        long uid = RegionDirectory.currentUid();
-        RegionDirectory.checkDirectory(dir, uid);
-        Path file = RegionDirectory.regionFile(dir, deviceId);
-        long size = RegionDirectory.checkFile(file, uid);
-        if (size < HEADER_SIZE || size > REGION_MAX) {
-            throw new RegionException(RegionError.FILE_SIZE, "region " + file + ": " + size + " bytes; "
-                    + RegionError.FILE_SIZE.description());
-        }
-        Arena arena = Arena.ofShared();
-        boolean done = false;
-        try {
-            MemorySegment region;
-            Object fileKey;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS)) {
-                if (ch.size() != size) {
-                    throw new RegionException(RegionError.CHANGED, "region " + file + ": its size changed while opening");
-                }
-                region = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-                fileKey = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            }
-            RegionInfo info;
-            try {
-                info = RegionValidator.validate(region, deviceId, 0, 0);
-            } catch (RegionException e) {
-                throw new RegionException(e.error(), "region " + file + ": " + e.getMessage(), e);
-            }
-            if (info.generation() == generation) {
-                throw new RegionException(RegionError.GENERATION_REUSED, "region " + file + ": generation "
-                        + Long.toUnsignedString(generation) + " is the region's own; "
-                        + RegionError.GENERATION_REUSED.description());
-            }
-            refuseLiveHost(file, region, quietMillis);
-            byte[] nameBytes = info.name().getBytes(StandardCharsets.UTF_8);
-            // keep both rings' positions continuous for a device that is still writing/reading
-            long toHostStart = (long) WRITE_POS_VH.getAcquire(region, TO_HOST);
-            long fromHostStart = (long) READ_POS_VH.getAcquire(region, FROM_HOST);
-            int blockFrames = Short.toUnsignedInt((short) ABI_MINOR_VH.get(region, 0L)) >= 1
-                    ? (int) BLOCK_FRAMES_VH.get(region, 0L) : 0;
-            format(region, info.deviceId(), nameBytes, info.sampleRate(), info.channels(), info.capacityFrames(),
-                    blockFrames, toHostStart, fromHostStart);
-            notify(observer, Step.FORMATTED, file, region);
-            publishMagic(region, generation);
-            notify(observer, Step.PUBLISHED, file, region);
-            done = true;
-            return new DeviceRegion(dir, file, info.deviceId(), info.name(), info.sampleRate(), info.channels(),
-                    info.capacityFrames(), 0, generation, toHostStart, fromHostStart, arena, region, fileKey);
-        } catch (RegionException e) {
-            throw e;
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new RegionException(RegionError.OPEN, "region " + file + ": cannot open and map it: " + e, e);
-        } finally {
-            if (!done) {
-                arena.close();
-            }
-        }
-    }
-
-    private static void refuseLiveHost(Path file, MemorySegment region, long quietMillis) throws RegionException {
-        long before = (long) HEARTBEAT_VH.getAcquire(region, 0L);
-        try {
-            Thread.sleep(quietMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RegionException(RegionError.IO, "region " + file + ": interrupted while checking its heartbeat", e);
-        }
-        long after = (long) HEARTBEAT_VH.getAcquire(region, 0L);
-        if (after != before) {
-            throw new RegionException(RegionError.HOST_ALIVE, "region " + file + ": heartbeat moved within "
-                    + quietMillis + " ms; " + RegionError.HOST_ALIVE.description());
         }
     }
 
@@ -582,8 +497,7 @@ public final class DeviceRegion implements AutoCloseable {
             return;
         }
         try {
-            Object key = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (key != null && key.equals(fileKey)) {
+            if (linksHere()) {
                 Files.delete(file);
             }
         } catch (NoSuchFileException gone) {
@@ -592,6 +506,54 @@ public final class DeviceRegion implements AutoCloseable {
             // cannot remove it: the device side still detaches (SHUTDOWN) and a new host replaces it
         }
         arena.close();
+        SharedMemory.close(memfd);
+    }
+
+    /** Whether the region's name still links to this region's memfd. */
+    private boolean linksHere() throws IOException {
+        return Files.isSymbolicLink(file) && Files.readSymbolicLink(file).equals(linkTarget);
+    }
+
+    /**
+     * The self-check (control threads, about a microsecond of work plus one {@code readlink}): returns
+     * normally if the region is still published as this host made it, else throws with the specific
+     * reason in one line: {@link RegionError#OPEN} if its name was removed or now names something else
+     * (another region, a file), and the validator's error ({@link RegionValidator}, the device side's
+     * rules) or {@link RegionError#CHANGED} (another generation) if its header was damaged. The host
+     * then re-creates the region ({@link #recreate}); a device attached to it follows.
+     */
+    public void checkIntact() throws RegionException {
+        checkOpen();
+        if (file != null) {
+            boolean here;
+            try {
+                here = linksHere();
+            } catch (IOException e) {
+                here = false;
+            }
+            if (!here) {
+                String now = Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? "names something else now" : "was removed";
+                throw new RegionException(RegionError.OPEN, "region " + file + ": its name " + now);
+            }
+        }
+        if (!gate.enter()) {
+            throw new IllegalStateException("region " + location() + " is closed");
+        }
+        try {
+            RegionInfo info;
+            try {
+                info = RegionValidator.validate(region, deviceId, sampleRate, channels);
+            } catch (RegionException e) {
+                throw new RegionException(e.error(), "region " + location() + " damaged: " + e.getMessage(), e);
+            }
+            if (info.generation() != generation || info.capacityFrames() != capacity) {
+                throw new RegionException(RegionError.CHANGED, "region " + location() + " damaged: generation "
+                        + Long.toHexString(info.generation()) + " and capacity " + info.capacityFrames()
+                        + " where this host published " + Long.toHexString(generation) + " and " + capacity);
+            }
+        } finally {
+            gate.leave();
+        }
     }
 
     /** Removes the shared-memory name if it still holds this region (not a newer host's object). */
@@ -818,10 +780,26 @@ public final class DeviceRegion implements AutoCloseable {
             this.header = header;
         }
 
-        /** null if there is no file to replace. */
+        /**
+         * null if there is nothing to withdraw. The name may hold a link (an earlier host's region,
+         * live or dangling) or a regular file (what hosts before the sealed transport made).
+         */
         static Replaced check(Path file, long uid, long generation) throws RegionException {
             if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 return null;
+            }
+            if (Files.isSymbolicLink(file)) {
+                long owner;
+                try {
+                    owner = ((Number) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+                } catch (IOException | UnsupportedOperationException e) {
+                    return null; // vanished meanwhile
+                }
+                if (owner != uid) {
+                    throw new RegionException(RegionError.FILE_OWNER, "region " + file + ": a link of owner uid " + owner
+                            + "; required: owner uid " + uid + " (refusing to replace it)");
+                }
+                return mapHeader(file, generation); // follows the link; a dangling one: nothing to withdraw
             }
             long size;
             try {
@@ -835,10 +813,15 @@ public final class DeviceRegion implements AutoCloseable {
             if (size < HEADER_SIZE) {
                 return null; // not a region: replaced, nothing to withdraw
             }
+            return mapHeader(file, generation, LinkOption.NOFOLLOW_LINKS);
+        }
+
+        private static Replaced mapHeader(Path file, long generation, LinkOption... options) throws RegionException {
             Arena arena = Arena.ofConfined();
             MemorySegment header;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS)) {
+            Set<OpenOption> open = new java.util.HashSet<>(Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+            open.addAll(Set.of(options));
+            try (FileChannel ch = FileChannel.open(file, open)) {
                 if (ch.size() < HEADER_SIZE) {
                     arena.close();
                     return null;
@@ -846,7 +829,7 @@ public final class DeviceRegion implements AutoCloseable {
                 header = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_SIZE, arena);
             } catch (IOException e) {
                 arena.close();
-                return null; // cannot look into it: it is replaced all the same
+                return null; // cannot look into it (a crashed host's link dangles): it is replaced all the same
             }
             if ((long) GENERATION_VH.getAcquire(header, 0L) == generation) {
                 arena.close();
@@ -908,16 +891,6 @@ public final class DeviceRegion implements AutoCloseable {
         @Override
         public void close() {
             arena.close();
-        }
-    }
-
-    private static void writeZeros(FileChannel ch, long size) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(size, 1 << 16));
-        long at = 0;
-        while (at < size) {
-            zeros.clear();
-            zeros.limit((int) Math.min(zeros.capacity(), size - at));
-            at += ch.write(zeros, at);
         }
     }
 

@@ -33,6 +33,8 @@ import java.util.Arrays;
  * our position is resynchronised to it (the ring is then empty). Every index is masked, so no value
  * in shared memory can address memory outside the ring or make a call throw.</li>
  * </ul>
+ * Every sample written is finite and at most {@link SampleGuard#MAX_ABS} (2^24) in magnitude (others are
+ * replaced by silence, in the caller's block too, and counted: {@link #guard}).
  * Real-time safe: no allocation, no lock, no system call. One audio thread at a time.
  */
 public final class FromHostWriter extends RingEndpoint {
@@ -44,6 +46,7 @@ public final class FromHostWriter extends RingEndpoint {
     private boolean stamping;
     private int stampClock;
     private long stampTime;
+    private final SampleGuard guard = new SampleGuard();
 
     FromHostWriter(MemorySegment region, Gate gate, long data, int capacity, int channels, long startPos) {
         super(region, gate, FROM_HOST, data, capacity, channels, startPos);
@@ -143,6 +146,10 @@ public final class FromHostWriter extends RingEndpoint {
         }
         int n = Math.min(frames, space);
         if (n > 0) {
+            if (planar != null) {
+                // what applications record is finite: a host bug cannot reach them either
+                guard.clean(planar, channels, 0, n);
+            }
             publishStamp();
             long p = pos;
             int done = 0;
@@ -206,6 +213,16 @@ public final class FromHostWriter extends RingEndpoint {
                 s[i] = src[at + f];
             }
         }
+    }
+
+    /**
+     * What this writer replaced by silence before it reached the device side: NaN, infinite or
+     * beyond {@link SampleGuard#MAX_ABS} (2^24) samples coming out of the host (the "from host"
+     * direction's counts; anything here is a host bug, as the chain already bypasses an effect that
+     * outputs NaN). Thread: any.
+     */
+    public SampleGuard guard() {
+        return guard;
     }
 
     /** Full-ring events so far. */

@@ -35,7 +35,7 @@ public enum RegionError {
     DIR_NOT_DIR(35, "region directory is not a directory (symbolic links are refused)"),
     DIR_OWNER(36, "region directory owned by another user"),
     DIR_MODE(37, "region directory mode is not exactly 0700"),
-    OPEN(38, "cannot open the region file"),
+    OPEN(38, "cannot open the region (missing, its host gone, or no permission)"),
     FILE_TYPE(39, "region path is not a regular file (symbolic links are refused)"),
     FILE_OWNER(40, "region file owned by another user"),
     FILE_MODE(41, "region file mode wider than 0600 (or special bits set)"),
@@ -47,10 +47,10 @@ public enum RegionError {
     DIR_ACCESS(45, "permission denied on the region directory (or a folder above it); it must be the running user's own folder"),
     /** Device side only: the region's ABI minor is older than the reader's (abi.h section 0). */
     VERSION_OLD(46, "region ABI minor version is older than this device side's 1.1; update the host"),
+    /** Device side only (Linux): the region is not a memfd sealed against shrinking (abi.h section 4). */
+    UNSEALED(47, "region is not a sealed memfd (a host older than this device side, or a file put there by hand); accepted: a region published by the host, which nobody can shrink under this process"),
     /** Host only: creating, sizing, renaming or removing a file failed. */
     IO(-1, "file I/O failed"),
-    /** Host only: another host still bumps the heartbeat of the region to be taken over. */
-    HOST_ALIVE(-1, "another host serves this region (its heartbeat moves); stop it first"),
     /** Host only: the new generation equals the one of the region it replaces. */
     GENERATION_REUSED(-1, "generation equals the replaced region's; every (re)start needs a new one");
 

@@ -14,7 +14,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
@@ -107,11 +106,23 @@ final class SharedMemory {
         return name;
     }
 
-    private static final class Calls {
-        static final Linker LINKER = Linker.nativeLinker();
+    /** errno as the calls leave it (no other class initialisation needed: memfds use it alone). */
+    private static final class Errno {
         static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
         static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         static final Linker.Option CCS = Linker.Option.captureCallState("errno");
+    }
+
+    private static MethodHandle handle(String symbol, FunctionDescriptor d, Linker.Option... options) {
+        Linker linker = Linker.nativeLinker();
+        MemorySegment f = linker.defaultLookup().find(symbol).orElseThrow(
+                () -> new UnsupportedOperationException("the C library has no " + symbol));
+        return linker.downcallHandle(f, d, options);
+    }
+
+    private static final class Calls {
+        static final StructLayout CAPTURE = Errno.CAPTURE;
+        static final Linker.Option CCS = Errno.CCS;
         static final MethodHandle SHM_OPEN = PLATFORM.variadicOpen()
                 ? handle("shm_open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                         Linker.Option.firstVariadicArg(2), CCS)
@@ -128,12 +139,6 @@ final class SharedMemory {
                 ? handle("umask", FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT))
                 : handle("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
-        private static MethodHandle handle(String symbol, FunctionDescriptor d, Linker.Option... options) {
-            SymbolLookup libc = LINKER.defaultLookup();
-            MemorySegment f = libc.find(symbol).orElseThrow(
-                    () -> new UnsupportedOperationException("the C library has no " + symbol));
-            return LINKER.downcallHandle(f, d, options);
-        }
     }
 
     private static void requireSupported() throws RegionException {
@@ -152,7 +157,7 @@ final class SharedMemory {
     }
 
     private static int errno(MemorySegment state) {
-        return (int) Calls.ERRNO.get(state, 0L);
+        return (int) Errno.ERRNO.get(state, 0L);
     }
 
     private static String describe(int errno) {
@@ -313,6 +318,94 @@ final class SharedMemory {
             int ignored = (int) Calls.MUNMAP.invokeExact(MemorySegment.ofAddress(address), size);
         } catch (Throwable t) {
             throw new IllegalStateException("munmap failed", t);
+        }
+    }
+
+    // ---- sealed memfds: the file transport on Linux (abi.h section 4) -----------------------------
+
+    private static final int MFD_CLOEXEC = 1;
+    private static final int MFD_ALLOW_SEALING = 2;
+    private static final int F_ADD_SEALS = 1033;
+    private static final int F_GET_SEALS = 1034;
+    private static final int F_SEAL_SEAL = 1;
+    private static final int F_SEAL_SHRINK = 2;
+    private static final int F_SEAL_GROW = 4;
+
+    /** Linux's memfd calls, linked only when first used (macOS has none of them). */
+    private static final class Memfd {
+        static final MethodHandle MEMFD_CREATE = handle("memfd_create",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Errno.CCS);
+        static final MethodHandle FCHMOD = handle("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
+                Errno.CCS);
+        /** returns the error number itself */
+        static final MethodHandle POSIX_FALLOCATE = handle("posix_fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        /** int fcntl(int fd, int cmd, ...): the seals are the first variadic argument */
+        static final MethodHandle FCNTL_INT = handle("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2),
+                Errno.CCS);
+        static final MethodHandle FCNTL = handle("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
+                Errno.CCS);
+    }
+
+    /** Whether this system has sealed memfds (Linux). */
+    static boolean memfdSupported() {
+        return PLATFORM != null && PLATFORM.name().startsWith("Linux");
+    }
+
+    /**
+     * A memfd {@code vocana.<deviceId>} of exactly {@code size} bytes: mode 0600, every page allocated
+     * ({@code posix_fallocate}, so a memory shortage fails here, not as a fault in a mapping later),
+     * sealed {@code F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_SEAL}: nobody, this process included, can ever
+     * change its size, so no mapping of it can take SIGBUS. Mirrors {@code vocana_region_create_sealed}.
+     * Returns the descriptor, which must stay open while the region is published.
+     */
+    static int createSealed(String deviceId, long size, String where) throws RegionException {
+        if (!memfdSupported()) {
+            throw new RegionException(RegionError.IO, where + ": sealed memory is Linux's; on "
+                    + System.getProperty("os.name") + " the host uses shared memory (-Dvocana.region.transport=shm)");
+        }
+        int fd = -1;
+        boolean done = false;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Errno.CAPTURE);
+            fd = (int) Memfd.MEMFD_CREATE.invokeExact(state, a.allocateFrom("vocana." + deviceId),
+                    MFD_CLOEXEC | MFD_ALLOW_SEALING);
+            if (fd < 0) {
+                throw new RegionException(RegionError.OPEN, where + ": memfd_create failed: " + describe(errno(state)));
+            }
+            if ((int) Memfd.FCHMOD.invokeExact(state, fd, 0600) != 0) {
+                throw new RegionException(RegionError.IO, where + ": fchmod 0600 failed: " + describe(errno(state)));
+            }
+            int e = (int) Memfd.POSIX_FALLOCATE.invokeExact(fd, 0L, size);
+            if (e != 0) {
+                throw new RegionException(RegionError.MMAP, where + ": cannot allocate " + size + " bytes of memory: "
+                        + describe(e));
+            }
+            if ((int) Memfd.FCNTL_INT.invokeExact(state, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+                throw new RegionException(RegionError.IO, where + ": cannot seal it: " + describe(errno(state)));
+            }
+            done = true;
+            return fd;
+        } catch (RegionException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new RegionException(RegionError.IO, where + ": memfd_create or sealing failed: " + t, t);
+        } finally {
+            if (!done) {
+                close(fd);
+            }
+        }
+    }
+
+    /** Whether the file behind {@code fd} can never shrink ({@code F_SEAL_SHRINK}); false on error. */
+    static boolean sealedAgainstShrinking(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Errno.CAPTURE);
+            int seals = (int) Memfd.FCNTL.invokeExact(state, fd, F_GET_SEALS);
+            return seals >= 0 && (seals & F_SEAL_SHRINK) != 0;
+        } catch (Throwable t) {
+            return false;
         }
     }
 

@@ -37,6 +37,9 @@ import java.util.Arrays;
  * Time stamps (abi.h section 6): each read also takes the device time of its first frame and the
  * clock it counts in ({@link #lastTime()}, {@link #lastClock()}), which the engine carries over to
  * the "from host" ring with {@link FromHostWriter#writeAt}.
+ * The reader is the trust boundary for samples too: every sample it returns is finite and at most
+ * {@link SampleGuard#MAX_ABS} (2^24) in magnitude; others are replaced by silence and counted
+ * ({@link #guard}).
  * Real-time safe: no allocation, no lock, no system call. One audio thread at a time.
  */
 public final class ToHostReader extends RingEndpoint {
@@ -47,6 +50,7 @@ public final class ToHostReader extends RingEndpoint {
     private int lastClock;
     private final MemorySegment wakeWord;
     private final Futex futex = new Futex();
+    private final SampleGuard guard = new SampleGuard();
 
     ToHostReader(MemorySegment region, Gate gate, long data, int capacity, int channels, long startPos) {
         super(region, gate, TO_HOST, data, capacity, channels, startPos);
@@ -161,6 +165,8 @@ public final class ToHostReader extends RingEndpoint {
             pos = p;
             // release: our reads of the frames complete before the producer may reuse the slots
             READ_POS_VH.setRelease(region, ctl, p);
+            // the trust boundary: no NaN, infinity or absurd value goes past this reader
+            guard.clean(planar, channels, 0, n);
         }
         if (n < frames) {
             silence(planar, n, frames);
@@ -200,6 +206,14 @@ public final class ToHostReader extends RingEndpoint {
     /** The clock the device side stamps in (abi.h section 6), as of the last {@link #read}. */
     public int lastClock() {
         return lastClock;
+    }
+
+    /**
+     * What this reader replaced by silence: samples from the device side that were NaN, infinite or
+     * beyond {@link SampleGuard#MAX_ABS} (2^24) (the "to host" direction's counts). Thread: any.
+     */
+    public SampleGuard guard() {
+        return guard;
     }
 
     /** Short reads so far (events). */

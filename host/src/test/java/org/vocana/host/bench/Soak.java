@@ -189,6 +189,7 @@ public final class Soak {
                 System.err.println("soak " + label + ": simulator IO thread " + org.vocana.host.os.Realtime.policyOfProcess(p.pid()).describe());
             }
             long audio = device.audioThreadId();
+            DeviceStats first = device.stats(); // xruns are counted after the first second
             long bytesBefore = threads.getThreadAllocatedBytes(audio);
             long allocatedBefore = allocated.get();
             long start = System.nanoTime();
@@ -232,8 +233,10 @@ public final class Soak {
                 System.err.println("simulator: " + report);
             }
             long[] clicks = clicks(recording);
-            return new Result(gc, elapsed, done, stats.blocks(), report.getOrDefault("underruns", -1L),
-                    report.getOrDefault("overruns", -1L), stats.fromHostOverruns(), stats.deadlineMisses(),
+            // the device side's counters as the host sees them in shared memory, after the first second
+            return new Result(gc, elapsed, done, stats.blocks(), stats.fromHostUnderruns() - first.fromHostUnderruns(),
+                    stats.toHostOverruns() - first.toHostOverruns(), stats.fromHostOverruns() - first.fromHostOverruns(),
+                    stats.deadlineMisses() - first.deadlineMisses(),
                     stats.blockTime().p999(), stats.blockTime().max(), early, bytes, clicks[0], clicks[1], megabytes, stats.faults(),
                     spec.toString());
         } finally {

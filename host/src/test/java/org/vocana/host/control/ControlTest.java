@@ -39,6 +39,11 @@ class ControlTest {
             }
 
             @Override
+            public String pid() {
+                return config.getPid();
+            }
+
+            @Override
             public int latencyFrames() {
                 return 0;
             }
@@ -152,7 +157,36 @@ class ControlTest {
                 assertThrows(IllegalArgumentException.class, () -> run("insert", "mic", "1")).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> run("frobnicate")).getMessage()
                 .startsWith("unknown command 'frobnicate'; accepted: devices, chain, insert, remove, move, bypass, set,"));
+        assertEquals("gain: gainDb='3,denoise,denoise' is not a value; accepted a number, or on/off for a switch"
+                        + " (no ',' ':' '=' or spaces)",
+                assertThrows(ChainSpecException.class, () -> run("set", "mic", "2", "gainDb=3,denoise,denoise")).getMessage());
+        assertEquals("gain: gainDb='3:bypass' is not a value; accepted a number, or on/off for a switch (no ',' ':' '=' or spaces)",
+                assertThrows(ChainSpecException.class, () -> run("set", "mic", "2", "gainDb=3:bypass")).getMessage());
+        assertEquals("gain: gainDb='abc' is not a number; accepted -60..24 dB",
+                assertThrows(ChainSpecException.class, () -> run("set", "mic", "2", "gainDb=abc")).getMessage());
         assertEquals(0, mic.updates);
+        assertEquals("gain,gain:gainDb=3", mic.getProperties().get("chain"));
+    }
+
+    @Test
+    void anEditReadsTheChainTheConfigurationHoldsNotTheRunningOne() throws Exception {
+        FakeConfigurationAdmin.Config mic = configured("mic", "highpass");
+        // two edits back to back: the second sees the first even before the device took it up
+        control.addDevice(new Device() {
+            @Override public String id() { return "lag"; }
+            @Override public String pid() { return mic.getPid(); }
+            @Override public int latencyFrames() { return 0; }
+            @Override public long blocks() { return 0; }
+            @Override public String chain() { return "highpass"; }
+            @Override public ChainSpec spec() { return ChainSpec.parse("highpass"); }
+            @Override public DeviceStats stats() { throw new UnsupportedOperationException(); }
+            @Override public void enable(int index) { }
+            @Override public String describe() { return "lag"; }
+        });
+        run("insert", "lag", "end", "gain:gainDb=1");
+        run("insert", "lag", "end", "limiter");
+        run("set", "lag", "gain", "gainDb=2");
+        assertEquals("highpass,gain:gainDb=2,limiter", mic.getProperties().get("chain"));
     }
 
     @Test

@@ -148,9 +148,18 @@ public final class FakeConfigurationAdmin implements ConfigurationAdmin {
         return c;
     }
 
-    /** Understands exactly the filter DeviceCommands uses: (&(service.factoryPid=P)(id=I)). */
+    /** Understands exactly the filters Control uses: (service.pid=P), and (&(service.factoryPid=P)(id=I)). */
     @Override
     public Configuration[] listConfigurations(String filter) {
+        var byPid = java.util.regex.Pattern.compile("\\(service\\.pid=([^)]*)\\)").matcher(filter);
+        if (byPid.matches()) {
+            for (Config c : configurations) {
+                if (c.getPid().equals(byPid.group(1)) && c.properties != null) {
+                    return new Configuration[] {c};
+                }
+            }
+            return null;
+        }
         var m = java.util.regex.Pattern.compile("\\(&\\(service\\.factoryPid=([^)]*)\\)\\(id=([^)]*)\\)\\)").matcher(filter);
         if (!m.matches()) {
             throw new IllegalArgumentException("unexpected filter " + filter);

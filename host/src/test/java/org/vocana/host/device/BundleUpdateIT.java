@@ -70,7 +70,10 @@ class BundleUpdateIT {
         host.device("up", "test-level");
         host.start();
         assertTrue(host.awaitLog("device 'up' ready", 20_000), host.log());
-        assertTrue(!host.log().contains("not installed"), "the jar in load/ at start-up is in the first chain: " + host.log());
+        // bundles from load/ start after the built-in ones: the device may start before test-level is there
+        assertTrue(HostHarness.await(() -> !host.log().contains("not installed")
+                || host.log().contains("installed effects changed: chain now test-level"), 10_000), host.log());
+        int startUp = host.log().length();
 
         double seconds = 4 + UPDATES * 1.9;
         Path rec = dir.resolve("rec.wav");
@@ -111,8 +114,10 @@ class BundleUpdateIT {
 
         // the host: 20 updates, nothing else went wrong
         assertEquals(UPDATES, host.count("installed effects changed (updated 'test-level' "), host.log());
-        for (String word : new String[] {"fault", "threw", "not installed", "not started", "stalled the audio", "stuck in", "failed", "died"}) {
-            assertEquals(0, host.count(word), "'" + word + "' in the host's log: " + host.log());
+        String sinceStartUp = host.log().substring(startUp);
+        for (String word : new String[] {"fault", "threw", "not installed", "not started", "stalled the audio", "stuck in", "failed",
+                "died", "ignored", "refused"}) {
+            assertTrue(!sinceStartUp.contains(word), "'" + word + "' in the host's log: " + host.log());
         }
         assertEquals(List.of(), host.stackTraces(), "no stack trace or framework error: " + host.log() + host.out());
         String[] stats = host.cli("stats", "up");

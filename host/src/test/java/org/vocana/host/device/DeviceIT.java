@@ -109,6 +109,14 @@ class DeviceIT {
         }
     }
 
+    private long logLines(String text) {
+        try {
+            return hostLog().lines().filter(l -> l.contains(text)).count();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     private String hostLog() throws IOException {
         return Files.readString(dir.resolve("host.err"));
     }
@@ -178,6 +186,55 @@ class DeviceIT {
         host.destroy();
         assertTrue(host.waitFor(10, TimeUnit.SECONDS));
         assertFalse(Files.exists(region), "SIGTERM removed the region");
+    }
+
+    /**
+     * The region under attack while the simulator streams through it (issue 16: a device side never
+     * crashes its client; issue 17: the host checks its own regions). Truncation is refused by the
+     * memfd's seals, so the simulator's process lives on (a SIGBUS would end it with 135). A removed
+     * name and a zeroed magic are noticed by the host's once-a-second self-check, which re-creates
+     * the region; the simulator re-attaches each time and the sequence goes on without an error.
+     */
+    @Test
+    void aRegionTruncatedRemovedOrDamagedUnderAStreamingDeviceNeverCrashesItAndTheHostRepairsIt() throws Exception {
+        writeConfig("");
+        startHost();
+        Path region = regions().resolve("it.vreg");
+        assertTrue(await(() -> Files.exists(region), 15_000), "region created; host log: " + hostLog());
+        Process sim = new ProcessBuilder(SIM.toString(), "--device", "it", "--dir", regions().toString(),
+                "--sequence", "--verify-sequence", "--seconds", "9").redirectError(dir.resolve("sim.err").toFile()).start();
+        Thread.sleep(1_500);
+
+        Process truncate = new ProcessBuilder("truncate", "-s", "0", region.toString()).redirectErrorStream(true).start();
+        String why = new String(truncate.getInputStream().readAllBytes());
+        assertEquals(1, truncate.waitFor(), "truncate(1) is refused: " + why);
+        assertTrue(why.contains("Operation not permitted"), why);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(region, java.nio.file.StandardOpenOption.WRITE)) {
+            assertEquals("Operation not permitted",
+                    org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> ch.truncate(4096)).getMessage());
+        }
+
+        Files.delete(region);
+        assertTrue(await(() -> logContains("its name was removed; re-created it with generation"), 2_500), hostLog());
+        assertTrue(Files.exists(region));
+        Thread.sleep(1_000);
+
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(region, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(8), 0); // magic = 0
+        }
+        assertTrue(await(() -> logContains("damaged: magic is 0"), 2_500), "damage noticed; host log: " + hostLog());
+        assertTrue(await(() -> logLines("re-created it with generation") == 2, 2_500), hostLog());
+
+        String out = new String(sim.getInputStream().readAllBytes());
+        assertTrue(sim.waitFor(20, TimeUnit.SECONDS));
+        String simErr = Files.readString(dir.resolve("sim.err"));
+        assertEquals(0, sim.exitValue(), "the simulator lives on (135 would be SIGBUS): " + out + simErr);
+        assertTrue(out.contains("sequence_errors 0"), out);
+        assertEquals(3, simErr.lines().filter(l -> l.contains("attached to")).count(), simErr);
+        assertTrue(Files.isSymbolicLink(region));
+        host.destroy();
+        assertTrue(host.waitFor(10, TimeUnit.SECONDS));
+        assertFalse(Files.exists(region, java.nio.file.LinkOption.NOFOLLOW_LINKS), "SIGTERM removed the region");
     }
 
     /**

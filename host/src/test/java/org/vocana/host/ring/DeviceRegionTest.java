@@ -37,9 +37,10 @@ class DeviceRegionTest {
         return ((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 07777;
     }
 
+    /** The mode of what {@code p} names, following links (the memfd behind a region's name). */
     static int modeUnchecked(Path p) {
         try {
-            return mode(p);
+            return ((Integer) Files.getAttribute(p, "unix:mode")) & 07777;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -64,19 +65,39 @@ class DeviceRegionTest {
     // ---- folder and file rules -----------------------------------------------------------------
 
     @Test
-    void createsTheFolder0700AndTheFile0600UnderItsFinalName() throws Exception {
+    void createsTheFolder0700AndASealed0600RegionLinkedUnderItsFinalName() throws Exception {
         try (DeviceRegion r = mic()) {
             assertEquals(0700, mode(dir()));
             assertEquals(RegionDirectory.currentUid(), owner(dir()));
             Path f = dir().resolve("mic0.vreg");
             assertEquals(f, r.file());
-            assertTrue(Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS));
-            assertEquals(0600, mode(f));
-            assertEquals(RegionDirectory.currentUid(), owner(f));
+            assertTrue(Files.isSymbolicLink(f));
+            String target = Files.readSymbolicLink(f).toString();
+            assertTrue(target.matches("/proc/" + ProcessHandle.current().pid() + "/fd/[0-9]+"), target);
+            assertEquals(0600, ((Integer) Files.getAttribute(f, "unix:mode")) & 07777);
+            assertEquals(RegionDirectory.currentUid(), ((Number) Files.getAttribute(f, "unix:uid")).longValue());
             assertEquals(regionSize(32768, 2), Files.size(f));
             try (Stream<Path> s = Files.list(dir())) {
-                assertEquals(List.of(f), s.toList(), "no temporary file left behind");
+                assertEquals(List.of(f), s.toList(), "no temporary name left behind");
             }
+        }
+    }
+
+    @Test
+    void nobodyCanShrinkOrGrowTheRegionUnderADevice() throws Exception {
+        try (DeviceRegion r = mic(); DeviceSide dev = DeviceSide.attach(r.file())) {
+            long size = r.regionSize();
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(r.file(),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                IOException e = assertThrows(IOException.class, () -> ch.truncate(0));
+                assertTrue(e.getMessage().contains("not permitted"), e.getMessage());
+                assertThrows(IOException.class, () -> ch.write(java.nio.ByteBuffer.allocate(1), size));
+            }
+            assertThrows(IOException.class, () -> java.nio.channels.FileChannel.open(r.file(),
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING).close());
+            assertEquals(size, Files.size(r.file()));
+            assertEquals(MAGIC, dev.magic(), "the device's mapping is whole");
+            assertEquals(0, dev.segment().get(ValueLayout.JAVA_BYTE, size - 1));
         }
     }
 
@@ -135,7 +156,7 @@ class DeviceRegionTest {
     }
 
     @Test
-    void refusesToReplaceAFileWithWiderPermissionsOrOfAnotherOwnerOrALink() throws Exception {
+    void refusesToReplaceAFileWithWiderPermissionsOrOfAnotherOwner() throws Exception {
         RegionDirectory.ensureDirectory(dir(), RegionDirectory.currentUid());
         Path f = dir().resolve("mic0.vreg");
         Files.writeString(f, "old");
@@ -147,10 +168,6 @@ class DeviceRegionTest {
         assertEquals("old", Files.readString(f), "the refused file is left alone");
         Files.delete(f);
 
-        Files.createSymbolicLink(f, tmp.resolve("elsewhere"));
-        assertEquals(RegionError.FILE_TYPE, assertThrows(RegionException.class, this::mic).error());
-        Files.delete(f);
-
         if (isRoot()) {
             Files.writeString(f, "old");
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
@@ -160,13 +177,25 @@ class DeviceRegionTest {
             assertTrue(e.getMessage().contains("uid 4242"), e.getMessage());
             Files.delete(f);
         }
-        // an own 0600 (or narrower) file is replaced
+        // an own 0600 (or narrower) file an older host left is replaced by a link
         Files.writeString(f, "old");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--------"));
         try (DeviceRegion r = mic()) {
-            assertEquals(0600, mode(f));
+            assertTrue(Files.isSymbolicLink(f));
             assertEquals(r.regionSize(), Files.size(f));
         }
+        // and so is any link: a dangling one (its host crashed) or one to elsewhere, which is not followed
+        Files.createSymbolicLink(f, Path.of("/proc/999999999/fd/3"));
+        try (DeviceRegion r = mic()) {
+            assertEquals(r.regionSize(), Files.size(f));
+        }
+        Path elsewhere = tmp.resolve("elsewhere");
+        Files.writeString(elsewhere, "keep");
+        Files.createSymbolicLink(f, elsewhere);
+        try (DeviceRegion r = mic()) {
+            assertEquals(r.regionSize(), Files.size(f));
+        }
+        assertEquals("keep", Files.readString(elsewhere));
     }
 
     @Test
@@ -262,7 +291,7 @@ class DeviceRegionTest {
                 case CREATED -> {
                     assertEquals(0, magic);
                     assertEquals(0, m.get(ValueLayout.JAVA_INT, OFF_ABI_MAJOR), "a fresh file reads as zeros");
-                    assertTrue(path.getFileName().toString().startsWith(".mic0."), path.toString());
+                    assertTrue(path.toString().startsWith("/proc/" + ProcessHandle.current().pid() + "/fd/"), path.toString());
                     assertEquals(0600, modeUnchecked(path));
                     assertFalse(Files.exists(target));
                 }
@@ -281,13 +310,11 @@ class DeviceRegionTest {
                     assertEquals(MAGIC, magic);
                     assertEquals(GEN, m.get(ValueLayout.JAVA_LONG, OFF_GENERATION));
                     assertEquals(HOST_RUNNING, m.get(ValueLayout.JAVA_INT, OFF_HOST_FLAGS));
-                    assertFalse(Files.exists(target), "renamed only after magic is published");
-                    assertTrue(Files.exists(path));
+                    assertFalse(Files.exists(target), "linked only after magic is published");
                 }
                 case RENAMED -> {
                     assertEquals(target, path);
                     assertTrue(Files.exists(target));
-                    assertFalse(Files.exists(dir().resolve(".mic0.tmp")));
                 }
                 default -> throw new AssertionError(step);
             }
@@ -413,58 +440,39 @@ class DeviceRegionTest {
         }
     }
 
-    // ---- re-opening an existing region ---------------------------------------------------------
+    // ---- the self-check ------------------------------------------------------------------------
 
-    /** Creates a region, corrupts its header with {@code poke}, and returns why open refuses it. */
-    RegionException openAfter(java.util.function.Consumer<MemorySegment> poke) throws Exception {
+    /** Creates a region, damages its header with {@code poke}, and returns why the self-check fails. */
+    RegionException damagedBy(java.util.function.Consumer<MemorySegment> poke) throws Exception {
         try (DeviceRegion r = mic()) {
+            r.checkIntact();
             poke.accept(r.segment());
-            RegionException e = assertThrows(RegionException.class, () -> DeviceRegion.open(dir(), "mic0", GEN + 7, 0, null));
-            assertTrue(e.getMessage().contains(r.file().toString()), e.getMessage());
+            RegionException e = assertThrows(RegionException.class, r::checkIntact);
+            assertTrue(e.getMessage().contains(r.file().toString()) && e.getMessage().contains("damaged"), e.getMessage());
             assertFalse(e.getMessage().contains("\n"));
             return e;
         }
     }
 
-    /** As {@link #openAfter}, for a poke that must be accepted: null if open succeeds. */
-    RegionError openAfterOrNull(java.util.function.Consumer<MemorySegment> poke) throws Exception {
-        try (DeviceRegion r = mic()) {
-            poke.accept(r.segment());
-            try (DeviceRegion again = DeviceRegion.open(dir(), "mic0", GEN + 7, 0, null)) {
-                return null;
-            } catch (RegionException e) {
-                return e.error();
-            }
-        }
-    }
-
     @Test
-    void openValidatesEveryHeaderFieldAndRefusesWithTheSpecificError() throws Exception {
-        assertEquals(RegionError.NOT_READY, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_MAGIC, 0)).error());
-        assertEquals(RegionError.BAD_MAGIC, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_MAGIC, 42)).error());
-        assertEquals(RegionError.VERSION, openAfter(m -> m.set(ValueLayout.JAVA_SHORT, OFF_ABI_MAJOR, (short) 2)).error());
-        // abi.h section 0: another minor of major 1 is accepted (the host needs only 1.0's fields)
-        assertEquals(null, openAfterOrNull(m -> m.set(ValueLayout.JAVA_SHORT, OFF_ABI_MINOR, (short) 9)));
-        assertEquals(RegionError.HEADER_SIZE, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HEADER_SIZE, 512)).error());
-        assertEquals(RegionError.REGION_SIZE, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_REGION_SIZE, 4096)).error());
-        assertEquals(RegionError.RATE, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE, 384001)).error());
-        assertEquals(RegionError.RATE, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE, -48000)).error());
-        assertEquals(RegionError.CHANNELS, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_CHANNELS, 0)).error());
-        assertEquals(RegionError.CAPACITY, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_CAPACITY, 8191)).error());
-        assertEquals(RegionError.CAPACITY, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_CAPACITY, 128)).error());
-        assertEquals(RegionError.LAYOUT, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_CHANNELS, 4)).error());
-        assertEquals(RegionError.DEVICE_ID, openAfter(m -> m.set(ValueLayout.JAVA_BYTE, OFF_DEVICE_ID, (byte) '/')).error());
-        assertEquals(RegionError.DEVICE_ID, openAfter(m -> m.asSlice(OFF_DEVICE_ID, DEVICE_ID_SIZE).fill((byte) 'a')).error());
-        assertEquals(RegionError.NAME, openAfter(m -> m.set(ValueLayout.JAVA_BYTE, OFF_NAME + 2, (byte) 10)).error());
-        assertEquals(RegionError.NAME, openAfter(m -> m.asSlice(OFF_NAME, NAME_SIZE).fill((byte) 'n')).error());
-        assertEquals(RegionError.GENERATION, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_GENERATION, 0)).error());
-        assertEquals(RegionError.FLAGS, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 5)).error());
-        assertEquals(RegionError.HOST_STOPPED, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 3)).error());
-        assertEquals(RegionError.HOST_STOPPED, openAfter(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 0)).error());
-        assertEquals(RegionError.POSITIONS, openAfter(m -> m.set(ValueLayout.JAVA_LONG, TO_HOST, 32769)).error());
-        assertEquals(RegionError.POSITIONS, openAfter(m -> m.set(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_READ_POS, 1)).error());
-        assertEquals(RegionError.ID_MISMATCH, openAfter(m -> m.set(ValueLayout.JAVA_BYTE, OFF_DEVICE_ID, (byte) 'n')).error());
-        assertEquals(RegionError.GENERATION_REUSED, openAfter(m -> m.set(ValueLayout.JAVA_LONG, OFF_GENERATION, GEN + 7)).error());
+    void theSelfCheckValidatesEveryHeaderFieldAsTheDeviceSideDoes() throws Exception {
+        assertEquals(RegionError.NOT_READY, damagedBy(m -> m.set(ValueLayout.JAVA_LONG, OFF_MAGIC, 0)).error());
+        assertEquals(RegionError.BAD_MAGIC, damagedBy(m -> m.set(ValueLayout.JAVA_LONG, OFF_MAGIC, 42)).error());
+        assertEquals(RegionError.VERSION, damagedBy(m -> m.set(ValueLayout.JAVA_SHORT, OFF_ABI_MAJOR, (short) 2)).error());
+        assertEquals(RegionError.HEADER_SIZE, damagedBy(m -> m.set(ValueLayout.JAVA_INT, OFF_HEADER_SIZE, 512)).error());
+        assertEquals(RegionError.REGION_SIZE, damagedBy(m -> m.set(ValueLayout.JAVA_LONG, OFF_REGION_SIZE, 4096)).error());
+        assertEquals(RegionError.RATE, damagedBy(m -> m.set(ValueLayout.JAVA_INT, OFF_SAMPLE_RATE, 384001)).error());
+        assertEquals(RegionError.CHANNELS, damagedBy(m -> m.set(ValueLayout.JAVA_INT, OFF_CHANNELS, 0)).error());
+        assertEquals(RegionError.CAPACITY, damagedBy(m -> m.set(ValueLayout.JAVA_INT, OFF_CAPACITY, 8191)).error());
+        assertEquals(RegionError.LAYOUT, damagedBy(m -> m.set(ValueLayout.JAVA_INT, OFF_CHANNELS, 4)).error());
+        assertEquals(RegionError.DEVICE_ID, damagedBy(m -> m.set(ValueLayout.JAVA_BYTE, OFF_DEVICE_ID, (byte) '/')).error());
+        assertEquals(RegionError.NAME, damagedBy(m -> m.set(ValueLayout.JAVA_BYTE, OFF_NAME + 2, (byte) 10)).error());
+        assertEquals(RegionError.GENERATION, damagedBy(m -> m.set(ValueLayout.JAVA_LONG, OFF_GENERATION, 0)).error());
+        assertEquals(RegionError.FLAGS, damagedBy(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 5)).error());
+        assertEquals(RegionError.HOST_STOPPED, damagedBy(m -> m.set(ValueLayout.JAVA_INT, OFF_HOST_FLAGS, 0)).error());
+        assertEquals(RegionError.POSITIONS, damagedBy(m -> m.set(ValueLayout.JAVA_LONG, TO_HOST, 32769)).error());
+        assertEquals(RegionError.ID_MISMATCH, damagedBy(m -> m.set(ValueLayout.JAVA_BYTE, OFF_DEVICE_ID, (byte) 'n')).error());
+        assertEquals(RegionError.CHANGED, damagedBy(m -> m.set(ValueLayout.JAVA_LONG, OFF_GENERATION, GEN + 7)).error());
         // fields any value of which is safe: reserved bytes, heartbeat, device_flags, counters
         try (DeviceRegion r = mic()) {
             MemorySegment m = r.segment();
@@ -474,87 +482,35 @@ class DeviceRegionTest {
             m.set(ValueLayout.JAVA_INT, OFF_DEVICE_FLAGS, -1);
             m.set(ValueLayout.JAVA_LONG, TO_HOST + RING_OFF_OVERRUNS, -1);
             m.set(ValueLayout.JAVA_LONG, FROM_HOST + RING_OFF_CONSUMER_FAULTS, -1);
-            DeviceRegion.open(dir(), "mic0", GEN + 7, 0, null).close();
+            r.checkIntact();
         }
     }
 
     @Test
-    void openRefusesBadFilesAndFolders() throws Exception {
-        RegionDirectory.ensureDirectory(dir(), RegionDirectory.currentUid());
-        Path f = dir().resolve("mic0.vreg");
-        assertEquals(RegionError.OPEN, assertThrows(RegionException.class, () -> DeviceRegion.open(dir(), "mic0", GEN)).error());
-        Files.write(f, new byte[100]);
-        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-        RegionException e = assertThrows(RegionException.class, () -> DeviceRegion.open(dir(), "mic0", GEN));
-        assertEquals(RegionError.FILE_SIZE, e.error());
-        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw----"));
-        assertEquals(RegionError.FILE_MODE, assertThrows(RegionException.class, () -> DeviceRegion.open(dir(), "mic0", GEN)).error());
-        Files.setPosixFilePermissions(dir(), PosixFilePermissions.fromString("rwxrwx---"));
-        assertEquals(RegionError.DIR_MODE, assertThrows(RegionException.class, () -> DeviceRegion.open(dir(), "mic0", GEN)).error());
-        assertEquals(RegionError.DIR_MISSING, assertThrows(RegionException.class,
-                () -> DeviceRegion.open(tmp.resolve("none"), "mic0", GEN)).error());
-    }
-
-    @Test
-    void openRefusesARegionWhoseHeartbeatStillMoves() throws Exception {
-        try (DeviceRegion r = mic()) {
-            Thread beat = Thread.ofPlatform().daemon().start(() -> {
-                while (r.heartbeat()) {
-                    try {
-                        Thread.sleep(5);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            try {
-                RegionException e = assertThrows(RegionException.class, () -> DeviceRegion.open(dir(), "mic0", GEN + 1, 60, null));
-                assertEquals(RegionError.HOST_ALIVE, e.error());
-            } finally {
-                beat.interrupt();
-                beat.join();
-            }
-        }
-    }
-
-    @Test
-    void openTakesAnAbandonedRegionOverInPlaceWithANewGeneration() throws Exception {
-        DeviceRegion crashed = DeviceRegion.create(dir(), "mic0", "Vocana Mic", 48000, 2, 512, GEN, -100L, null);
-        try (DeviceSide dev = DeviceSide.attach(crashed.file())) {
-            // the crashed host's device had moved the rings along
-            float[] block = new float[2 * 300];
-            assertEquals(300, dev.write(block, 300));
-            crashed.heartbeat();
-            List<String> steps = new ArrayList<>();
-            try (DeviceRegion r = DeviceRegion.open(dir(), "mic0", GEN + 1, 10, (s, p, m) -> {
-                steps.add(s + ":" + Long.toHexString((long) MAGIC_VH.getAcquire(m, 0L)));
-            })) {
-                assertEquals(List.of("FORMATTED:0", "PUBLISHED:" + Long.toHexString(MAGIC)), steps);
-                assertEquals(GEN + 1, dev.generation(), "same file, re-initialised in place");
-                assertEquals(HOST_RUNNING, dev.hostFlags());
-                assertEquals(0, dev.heartbeat());
-                assertEquals(48000, r.sampleRate());
-                assertEquals(2, r.channels());
-                assertEquals(32768, r.capacityFrames());
-                assertEquals("Vocana Mic", r.name());
-                assertEquals(0, r.maxIoFrames());
-                // the rings are empty and continue at the device's position
-                ToHostReader in = r.toHostReader();
-                assertEquals(0, in.available());
-                assertEquals(-100L + 300, in.position());
-                float[] data = new float[2 * 10];
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = i + 1;
-                }
-                assertEquals(10, dev.write(data, 10));
-                float[][] planar = new float[2][10];
-                assertEquals(10, in.read(planar, 10));
-                assertEquals(1f, planar[0][0]);
-                assertEquals(20f, planar[1][9]);
-                assertEquals(0, in.faults());
+    void theSelfCheckNoticesANameRemovedOrReplacedAndRecreateRepairsIt() throws Exception {
+        DeviceRegion r = mic();
+        try {
+            Files.delete(r.file());
+            RegionException e = assertThrows(RegionException.class, r::checkIntact);
+            assertEquals(RegionError.OPEN, e.error());
+            assertTrue(e.getMessage().endsWith("its name was removed"), e.getMessage());
+            r = r.recreate();
+            r.checkIntact();
+            Files.delete(r.file());
+            Files.writeString(r.file(), "planted");
+            e = assertThrows(RegionException.class, r::checkIntact);
+            assertTrue(e.getMessage().endsWith("its name names something else now"), e.getMessage());
+            Files.setPosixFilePermissions(r.file(), PosixFilePermissions.fromString("rw-------"));
+            r = r.recreate();
+            r.checkIntact();
+            assertTrue(Files.isSymbolicLink(r.file()));
+            try (DeviceSide dev = DeviceSide.attach(r.file())) {
+                assertEquals(r.generation(), dev.generation());
             }
         } finally {
-            crashed.close(); // its file was taken over in place: same inode, so close removes it
+            r.close();
         }
+        assertFalse(Files.exists(r.file(), LinkOption.NOFOLLOW_LINKS));
+        assertThrows(IllegalStateException.class, r::checkIntact);
     }
 }
