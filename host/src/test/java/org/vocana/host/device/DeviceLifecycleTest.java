@@ -409,17 +409,26 @@ class DeviceLifecycleTest {
         }
     }
 
+    /**
+     * The region as a POSIX shared-memory object (the macOS transport, also on Linux): unlike the
+     * sealed memfd of the file transport it can be truncated under the host, which is how an
+     * audio thread dies of InternalError in the field.
+     */
     @Test
     void anAudioThreadThatDiesIsReplacedAndTheDeviceStreamsOn() throws Exception {
         TestCatalog catalog = TestCatalog.builtIns();
-        try (DeviceRuntime rt = start(catalog, "gain:gainDb=-6");
-             DeviceSide device = DeviceSide.attach(rt.region().file())) {
+        String id = "lc" + ProcessHandle.current().pid();
+        Path object = Path.of("/dev/shm/vocana." + id);
+        String before = System.getProperty(org.vocana.host.ring.RegionTransport.PROPERTY);
+        System.setProperty(org.vocana.host.ring.RegionTransport.PROPERTY, "shm");
+        DeviceSettings s = new DeviceSettings(id, "Lifecycle", RATE, 2, BLOCK, "gain:gainDb=-6", 480, 200);
+        try (DeviceRuntime rt = new DeviceRuntime(s, catalog, null, 200, CONTROL_LIMIT_MS, events::add);
+             DeviceSide device = DeviceSide.attach(object)) {
             pump(device, () -> rt.blocks() > 50);
             var first = rt.engine();
-            Path region = rt.region().file();
-            long size = Files.size(region);
+            long size = Files.size(object);
             long fromHost = RegionLayout.ringDataOffset(rt.region().capacityFrames(), 2, RegionLayout.RING_FROM_HOST);
-            try (RandomAccessFile f = new RandomAccessFile(rt.region().file().toFile(), "rw")) {
+            try (RandomAccessFile f = new RandomAccessFile(object.toFile(), "rw")) {
                 f.setLength(fromHost); // the "from host" ring's pages are gone: the audio thread faults writing them
                 float[] out = new float[BLOCK * 2];
                 long end = System.nanoTime() + 3_000_000_000L;
@@ -429,24 +438,31 @@ class DeviceLifecycleTest {
                     }
                     sleep(1);
                 }
-                sleep(200); // replacements die too while the file is short
+                sleep(200); // replacements die too while the object is short
                 f.setLength(size);
             }
             sleep(1_200); // the region self-check (once a second) may have re-created the region meanwhile
             assertTrue(events.stream().anyMatch(e -> e.startsWith("the audio thread died of java.lang.InternalError: ")
                     && e.contains("a new audio thread took over (restart 1")), events.toString());
             assertNotSame(first, rt.engine());
-            long before = rt.stats().blocks();
-            boolean recreated = !rt.region().file().equals(region) || count("re-created it") > 0;
-            DeviceSide side = recreated ? DeviceSide.attach(rt.region().file()) : device;
+            long blocks = rt.stats().blocks();
+            boolean recreated = count("re-created it") > 0;
+            DeviceSide side = recreated ? DeviceSide.attach(object) : device;
             long got = pumpFor(side, 3_000);
             if (side != device) {
                 side.close();
             }
-            assertTrue(got > 500 * BLOCK, "streaming on after the region was whole again: " + got + " frames");
+            assertTrue(got > 500 * BLOCK, "streaming on after the region was whole again: " + got + " frames; " + events);
             DeviceStats stats = rt.stats();
-            assertTrue(stats.restarts() >= 1 && stats.blocks() > before + 500, stats.describe());
+            assertTrue(stats.restarts() >= 1 && stats.blocks() > blocks + 500, stats.describe());
             assertTrue(stats.describe().contains("audio thread restarts "), stats.describe());
+        } finally {
+            if (before == null) {
+                System.clearProperty(org.vocana.host.ring.RegionTransport.PROPERTY);
+            } else {
+                System.setProperty(org.vocana.host.ring.RegionTransport.PROPERTY, before);
+            }
+            Files.deleteIfExists(object);
         }
     }
 }

@@ -124,6 +124,14 @@ final class HostHarness implements AutoCloseable {
                 .redirectError(dir.resolve("sim-" + id + ".err").toFile()).start();
     }
 
+    /** As {@link #sim}, for a region published as the shared-memory object /vocana.ID. */
+    Process simShm(String id, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(SIM.toString(), "--device", id, "--shm", "--quiet"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectOutput(dir.resolve("sim-" + id + ".out").toFile())
+                .redirectError(dir.resolve("sim-" + id + ".err").toFile()).start();
+    }
+
     /** The simulator's report once it ended. */
     Map<String, Long> simReport(String id, Process sim) throws IOException, InterruptedException {
         assertTrue(sim.waitFor(120, TimeUnit.SECONDS), "simulator finished");
