@@ -32,6 +32,7 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.hooks.bundle.CollisionHook;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
@@ -68,8 +69,8 @@ import org.vocana.host.report.Reports;
  * </ul>
  * Bundles get FileInstall's start level ({@code felix.fileinstall.start.level}: after the
  * built-in ones) and the location {@code file:PATH#N} (N tells installs of one file apart). The
- * first scan runs when the component activates, then every poll ({@code felix.fileinstall.poll},
- * default 500 ms) on the thread {@code vocana-load}.
+ * first scan runs once the framework has reached that start level, then every poll
+ * ({@code felix.fileinstall.poll}, default 500 ms), on the thread {@code vocana-load}.
  */
 @Component(service = LoadFolder.class, immediate = true)
 public final class LoadFolder {
@@ -122,7 +123,6 @@ public final class LoadFolder {
         hook = context.registerService(CollisionHook.class, this::filterCollisions, null);
         events = this::seen; // asynchronous: delivered after every earlier event reached every listener
         context.addBundleListener(events);
-        scan(true);
         thread = Thread.ofPlatform().daemon().name("vocana-load").unstarted(this::loop);
         thread.start();
     }
@@ -170,14 +170,29 @@ public final class LoadFolder {
     }
 
     private void loop() {
+        // the first scan once the framework has reached the bundles' start level: installed while it
+        // climbs, Felix starts them with the level it is at (before built-in effects of a lower one)
+        FrameworkStartLevel framework = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkStartLevel.class);
+        while (!stopping && framework.getStartLevel() < Math.max(1, startLevel)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        boolean first = true;
         while (!stopping) {
             try {
-                Thread.sleep(pollMillis);
+                if (!first) {
+                    Thread.sleep(pollMillis);
+                }
             } catch (InterruptedException e) {
                 return;
             }
             try {
-                scan(false);
+                boolean initial = first;
+                first = false;
+                scan(initial);
             } catch (RuntimeException e) {
                 if (!stopping) {
                     System.err.println("vocana: " + folder + ": scan failed: " + e);

@@ -56,6 +56,8 @@ final class Slot {
     private volatile int faultCount;
     /** Bytes the audio thread allocated inside this slot (written by the audio thread only). */
     private volatile long allocatedBytes;
+    /** The effect threw in the block being processed (audio thread). */
+    private boolean threw;
 
     /**
      * @param label who the effect is, for reports
@@ -83,8 +85,16 @@ final class Slot {
         return label;
     }
 
-    /** Adds bytes the audio thread allocated while this slot ran. Thread: audio thread. No allocation. */
+    /**
+     * Adds bytes the audio thread allocated while this slot ran, unless the effect threw in this
+     * block: what its exception cost belongs to the fault, which is reported as such. Thread:
+     * audio thread. No allocation.
+     */
     void allocated(long bytes) {
+        if (threw) {
+            threw = false;
+            return;
+        }
         allocatedBytes = allocatedBytes + bytes;
     }
 
@@ -138,6 +148,7 @@ final class Slot {
      * @param shed true while the engine is overloaded: an optional effect is bypassed
      */
     void process(float[][] buf, int frames, boolean shed) {
+        threw = false;
         if (enableRequested) {
             enableRequested = false;
             if (state != RUNNING) {
@@ -186,6 +197,7 @@ final class Slot {
         try {
             effect.process(buf, buf, frames);
         } catch (Throwable t) {
+            threw = true;
             restoreDry(buf, frames);
             fault(FaultLog.Reason.THREW, t); // the reference only: the control thread formats it
             return;

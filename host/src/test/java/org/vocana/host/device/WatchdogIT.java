@@ -82,8 +82,8 @@ class WatchdogIT {
                 && line.contains(" ms: abandoned its thread vocana-effects-w (now runs at nice 19); the device keeps its chain"
                 + " gain;"), line);
         assertEquals(1, host.count("stuck in warm-up"), host.log());
-        assertTrue(host.awaitLog("vocana: device 'w': chain not changed: effect 'test-spin-warm' hung in warm-up (reported above);"
-                + " the device keeps its chain gain:gainDb=-6", 2_000), host.log());
+        assertTrue(host.awaitLog(": chain 'gain:gainDb=-6,test-spin-warm': effect 'test-spin-warm' hung in warm-up (reported above);"
+                + " the device keeps its chain gain:gainDb=-6; device 'w' keeps its last good settings", 2_000), host.log());
         long hangToAnswer = (answered - hang) / 1_000_000;
         System.out.println(String.format(Locale.ROOT, "WatchdogIT: hang in warm-up to an answer on the control socket: %d ms"
                 + " (control watchdog limit 1000 ms); a whole CLI command on this host takes %d ms", hangToAnswer, baseline));
