@@ -68,14 +68,19 @@ class WatchdogIT {
         long baseline = (System.nanoTime() - t) / 1_000_000;
         assertEquals("gain:gainDb=-6", chain[1]);
 
-        // an effect whose warm-up never ends, inserted through the control socket (as the CLI does)
+        // an effect whose warm-up never ends, inserted through the control socket (as the CLI does);
+        // then stats back to back: the longest wait for an answer is how long the hang held the device
         Path sock = host.regions().resolve("control.sock");
-        long hang = System.nanoTime();
         ControlClient.Response insert = ControlClient.send(sock, List.of("insert", "w", "end", "test-spin-warm"));
         assertEquals(0, insert.status(), insert.text());
-        ControlClient.Response stats = ControlClient.send(sock, List.of("stats", "w")); // waits for the device's control thread
-        long answered = System.nanoTime();
-        assertEquals(0, stats.status(), stats.text());
+        long longest = 0;
+        long end = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < end) {
+            long asked = System.nanoTime();
+            ControlClient.Response stats = ControlClient.send(sock, List.of("stats", "w"));
+            assertEquals(0, stats.status(), stats.text());
+            longest = Math.max(longest, (System.nanoTime() - asked) / 1_000_000);
+        }
         assertTrue(host.awaitLog("stuck in warm-up", 3_000), host.log());
         String line = host.log().lines().filter(l -> l.contains("stuck in warm-up")).findFirst().orElseThrow();
         assertTrue(line.startsWith("vocana: device 'w': effect 'test-spin-warm' 1.0.0 (position 2) stuck in warm-up for ")
@@ -84,19 +89,21 @@ class WatchdogIT {
         assertEquals(1, host.count("stuck in warm-up"), host.log());
         assertTrue(host.awaitLog(": chain 'gain:gainDb=-6,test-spin-warm': effect 'test-spin-warm' hung in warm-up (reported above);"
                 + " the device keeps its chain gain:gainDb=-6; device 'w' keeps its last good settings", 2_000), host.log());
-        long hangToAnswer = (answered - hang) / 1_000_000;
-        System.out.println(String.format(Locale.ROOT, "WatchdogIT: hang in warm-up to an answer on the control socket: %d ms"
-                + " (control watchdog limit 1000 ms); a whole CLI command on this host takes %d ms", hangToAnswer, baseline));
-        assertTrue(hangToAnswer >= 1_000 && hangToAnswer < 2_500, "answered " + hangToAnswer + " ms after the hang began");
+        System.out.println(String.format(Locale.ROOT, "WatchdogIT: a hang in warm-up held the device's control thread for at"
+                + " most %d ms (the longest wait for a stats answer on the control socket; limit 1000 ms); a whole CLI command"
+                + " on this host takes %d ms", longest, baseline));
+        assertTrue(longest >= 900 && longest < 2_500, "the longest answer took " + longest + " ms");
         String[] after = host.cli("chain", "w");
         assertEquals("gain:gainDb=-6", after[1], "the last good chain");
         String[] other = host.cli("chain", "other");
         assertEquals("0", other[0], "another device answers too: " + other[1]);
 
-        // an effect that spins on the audio thread 2 s after its activation: removed, audio resumes
+        // an effect that spins on the audio thread 2 s after its activation: removed, audio resumes. The
+        // configuration kept the refused edit (the device did not), so the new effect is third, after the
+        // effect left out
         assertEquals(0, ControlClient.send(sock, List.of("insert", "w", "end", "test-spin-audio")).status());
         assertTrue(host.awaitLog("stalled the audio thread for ", 8_000), host.log());
-        assertTrue(host.log().contains("vocana: device 'w': effect 'test-spin-audio' 1.0.0 (position 2) stalled the audio thread"
+        assertTrue(host.log().contains("vocana: device 'w': effect 'test-spin-audio' 1.0.0 (position 3) stalled the audio thread"
                 + " for "), host.log());
         sim.destroy();
         assertTrue(sim.waitFor(10, TimeUnit.SECONDS));
