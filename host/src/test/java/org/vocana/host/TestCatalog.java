@@ -24,10 +24,16 @@ public final class TestCatalog implements EffectCatalog {
     public volatile int live;
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public synchronized TestCatalog add(Supplier<Effect> factory) {
+    /**
+     * Installs an effect, or replaces the one with the same id (as an updated bundle does); the
+     * listeners run after the catalog changed, outside its lock (they call back into it).
+     */
+    public TestCatalog add(Supplier<Effect> factory) {
         EffectDescriptor d = factory.get().descriptor();
-        factories.put(d.id(), factory);
-        descriptors.put(d.id(), d);
+        synchronized (this) {
+            factories.put(d.id(), factory);
+            descriptors.put(d.id(), d);
+        }
         listeners.forEach(Runnable::run);
         return this;
     }
@@ -74,7 +80,7 @@ public final class TestCatalog implements EffectCatalog {
             return Optional.empty();
         }
         live++;
-        return Optional.of(new EffectInstance(f.get(), this::released));
+        return Optional.of(new EffectInstance(f.get(), descriptors.get(id), this::released));
     }
 
     private synchronized void released() {

@@ -10,7 +10,6 @@ import java.util.concurrent.Callable;
 import org.vocana.host.chain.ChainResolver;
 import org.vocana.host.chain.ChainSpec;
 import org.vocana.host.effects.EffectCatalog;
-import org.vocana.host.engine.FaultLog;
 import org.vocana.host.offline.OfflineProcessor;
 import org.vocana.host.offline.OfflineProcessor.Summary;
 import org.vocana.host.wav.WavEncoding;
@@ -92,8 +91,8 @@ final class ProcessCommand implements Callable<Integer> {
             SummaryPrinter.print(out, input, output, chainSpec, summary);
         }
         for (var fault : summary.faults()) {
-            err.println("vocana process: warning: effect '" + fault.effectId() + "' (position " + (fault.slot() + 1)
-                    + " in the chain) " + describe(fault.reason()) + "; bypassed"
+            err.println("vocana process: warning: effect '" + fault.effectId() + "' " + fault.label().version() + " (position "
+                    + (fault.slot() + 1) + " in the chain) " + org.vocana.host.engine.FaultReports.reason(fault) + "; bypassed"
                     + (fault.disabled() ? " for the rest of the file" : " for 1 s") + " (fault " + fault.count() + ")");
         }
         OfflineProcessor.Replaced r = summary.replaced();
@@ -109,13 +108,5 @@ final class ProcessCommand implements Callable<Integer> {
                     + summary.frames() + " complete frames it holds");
         }
         return 0;
-    }
-
-    private static String describe(FaultLog.Reason reason) {
-        return switch (reason) {
-            case THREW -> "threw an exception";
-            case NON_FINITE -> "produced NaN or infinite samples";
-            case TOO_SLOW -> "was too slow";
-        };
     }
 }

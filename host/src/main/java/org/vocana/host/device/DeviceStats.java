@@ -28,22 +28,29 @@ import org.vocana.host.engine.TimeSummary;
  * @param toHostReplaced samples from the device side replaced by silence at the boundary (NaN,
  *     infinite or beyond +-2^24)
  * @param fromHostReplaced samples of the host's output replaced by silence the same way (a host bug)
+ * @param restarts times an audio thread died (an error outside the effects) and was replaced
  */
 public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary blockTime, long deadlineMisses,
                           long overloads, boolean shedding, long toHostOverruns, long toHostUnderruns,
                           long fromHostOverruns, long fromHostUnderruns, int latencyFrames, long faults, long stalls,
                           List<EffectStats> effects, long toHostOverrunFrames, long fromHostUnderrunFrames,
                           long fromHostLateFrames, int readLatencyFrames, String scheduling, long toHostReplaced,
-                          long fromHostReplaced) {
+                          long fromHostReplaced, long restarts) {
 
     /**
      * One slot of the configured chain.
      *
      * @param position 1-based
      * @param installed false if the effect is not installed (left out of the running chain)
+     * @param allocationRate bytes per second the audio thread allocated inside this slot, over the
+     *     last second (0 for an effect that keeps the real-time rules)
+     * @param allocatedBytes bytes allocated inside this slot since its chain was built
+     * @param lastFault the effect's last fault on this device, one line with its time, or null
+     * @param leftOut why an installed effect is not in the running chain (it hung), or null
      */
     public record EffectStats(int position, String id, boolean installed, TimeSummary time, int faults, boolean bypassed,
-                              boolean disabled, boolean optional) {
+                              boolean disabled, boolean optional, double allocationRate, long allocatedBytes,
+                              String lastFault, String leftOut) {
     }
 
     /**
@@ -62,7 +69,8 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
                 .append(" of a ").append(TimeSummary.micros(periodNanos)).append(" period\n");
         sb.append("  deadline misses ").append(deadlineMisses).append(", overloads ").append(overloads)
                 .append(shedding ? " (shedding optional effects now)" : "").append(", stalls ").append(stalls)
-                .append(", faults ").append(faults).append('\n');
+                .append(", faults ").append(faults).append(restarts == 0 ? "" : ", audio thread restarts " + restarts)
+                .append('\n');
         sb.append("  audio thread ").append(scheduling).append('\n');
         sb.append("  to host: device overruns ").append(untrusted(toHostOverruns)).append(" (")
                 .append(untrusted(toHostOverrunFrames)).append(" frames), host underruns ").append(toHostUnderruns)
@@ -79,9 +87,15 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
                 sb.append("not installed (left out)");
                 continue;
             }
-            sb.append("p99 ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().p99()))
-                    .append(", max ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().max()))
-                    .append(", faults ").append(e.faults());
+            if (e.leftOut() != null) {
+                sb.append("left out: ").append(e.leftOut());
+            } else {
+                sb.append("p99 ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().p99()))
+                        .append(", max ").append(e.time().count() == 0 ? "-" : TimeSummary.micros(e.time().max()))
+                        .append(", faults ").append(e.faults())
+                        .append(", alloc ").append(bytesPerSecond(e.allocationRate()))
+                        .append(e.allocatedBytes() > 0 ? " (" + bytes(e.allocatedBytes()) + " in all)" : "");
+            }
             if (e.bypassed()) {
                 sb.append(", bypassed");
             }
@@ -91,7 +105,27 @@ public record DeviceStats(String id, long blocks, long periodNanos, TimeSummary 
             if (e.optional()) {
                 sb.append(", optional");
             }
+            if (e.lastFault() != null) {
+                sb.append("\n      last fault ").append(e.lastFault());
+            }
         }
         return sb.toString();
+    }
+
+    /** {@code 312 B}, {@code 1.5 kB}, {@code 2.1 MB}. */
+    static String bytes(long n) {
+        return n < 1000 ? n + " B" : n < 1_000_000 ? String.format(Locale.ROOT, "%.1f kB", n / 1e3)
+                : String.format(Locale.ROOT, "%.1f MB", n / 1e6);
+    }
+
+    /** {@code 0 B/s}, {@code 312 B/s}, {@code 374.5 kB/s}, {@code 2.1 MB/s}. */
+    static String bytesPerSecond(double rate) {
+        if (rate < 1000) {
+            return String.format(Locale.ROOT, "%.0f B/s", rate);
+        }
+        if (rate < 1e6) {
+            return String.format(Locale.ROOT, "%.1f kB/s", rate / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.1f MB/s", rate / 1e6);
     }
 }

@@ -39,8 +39,19 @@ public final class ChainPlayer {
     private Chain awaitingRetirement;
     private volatile int latencyFrames;
     private volatile long swaps;
+    /** What becomes of a chain the player is done with (closed, unless the owner says otherwise). */
+    private final java.util.function.Consumer<Chain> dispose;
 
     public ChainPlayer(int channels, int maxFrames, int fadeFrames) {
+        this(channels, maxFrames, fadeFrames, Chain::close);
+    }
+
+    /**
+     * @param dispose takes every chain the player is done with (replaced before it was picked up,
+     *     or retired by the audio thread), on the control thread; e.g. {@link Chain#close}
+     */
+    public ChainPlayer(int channels, int maxFrames, int fadeFrames, java.util.function.Consumer<Chain> dispose) {
+        this.dispose = dispose;
         if (channels < 1 || maxFrames < 1 || fadeFrames < 1) {
             throw new IllegalArgumentException("channels, maxFrames and fadeFrames must be positive");
         }
@@ -70,7 +81,7 @@ public final class ChainPlayer {
             replaced = pending.getAndSet(next);
         }
         if (replaced != null) {
-            replaced.close();
+            dispose.accept(replaced);
         }
     }
 
@@ -147,11 +158,11 @@ public final class ChainPlayer {
         }
     }
 
-    /** Closes chains the audio thread has let go of; returns how many. Thread: control thread. */
+    /** Disposes of the chains the audio thread has let go of; returns how many. Thread: control thread. */
     public int collectRetired() {
         int n = 0;
         for (Chain chain; (chain = retired.poll()) != null; n++) {
-            chain.close();
+            dispose.accept(chain);
         }
         return n;
     }

@@ -56,6 +56,7 @@ public final class DeviceEngine implements AutoCloseable {
     private static final int IDLE = 0;
     private static final int PROCESSING = 1;
     private static final int ABANDONED = 2;
+    private static final int DEAD = 3;
 
     private final DeviceRegion region;
     private final ToHostReader in;
@@ -70,6 +71,10 @@ public final class DeviceEngine implements AutoCloseable {
     private final AtomicInteger phase = new AtomicInteger(IDLE);
     private volatile boolean running = true;
     private volatile long processingSince;
+    /** Blocks begun: changes whenever the audio thread enters the chain for a new block (the watchdog's progress mark). */
+    private volatile long entered;
+    /** What killed the audio thread, or null while it lives (or stopped normally). */
+    private volatile Throwable death;
     private volatile long blocks;
     private volatile long overloads;
     private volatile long deadlineMisses;
@@ -114,6 +119,20 @@ public final class DeviceEngine implements AutoCloseable {
     }
 
     private void loop() {
+        try {
+            run();
+        } catch (Throwable t) {
+            // e.g. InternalError from a mapping truncated under us: the control thread replaces us
+            death = t;
+            for (int p = phase.get(); p != ABANDONED && !phase.compareAndSet(p, DEAD); p = phase.get()) {
+                Thread.onSpinWait();
+            }
+        } finally {
+            started.countDown();
+        }
+    }
+
+    private void run() {
         scheduling = Realtime.system().promoteCurrentThread(priority); // once, before the loop
         started.countDown();
         long lastBeat = 0;
@@ -144,6 +163,7 @@ public final class DeviceEngine implements AutoCloseable {
                 partialSince = 0;
                 in.read(buffer, frames);
                 processingSince = now;
+                entered = entered + 1;
                 phase.set(PROCESSING);
                 player.shed(shed);
                 player.process(buffer, frames);
@@ -203,6 +223,24 @@ public final class DeviceEngine implements AutoCloseable {
             return 0;
         }
         return Math.max(0, System.nanoTime() - processingSince);
+    }
+
+    /** True while the audio thread is inside the chain. Thread: any. */
+    public boolean processing() {
+        return phase.get() == PROCESSING;
+    }
+
+    /**
+     * A value that changes every time the audio thread enters the chain for a block: with
+     * {@link #processing}, what the watchdog judges a stall by (see {@link StallMeter}). Thread: any.
+     */
+    public long progressMark() {
+        return entered;
+    }
+
+    /** What killed the audio thread (it is gone; start a new engine on the same rings), or null. Thread: any. */
+    public Throwable death() {
+        return phase.get() == DEAD ? death : null;
     }
 
     /**

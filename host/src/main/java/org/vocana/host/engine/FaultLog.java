@@ -8,8 +8,10 @@ import java.util.function.Consumer;
 
 /**
  * Fault reports from the audio thread to a control thread, without allocation or locks: a
- * single-producer single-consumer ring of preallocated records. When the control thread falls
- * behind and the ring is full, new reports are counted as dropped.
+ * single-producer single-consumer ring of preallocated records. An exception is kept as the
+ * reference the effect threw (formatting it allocates: the control thread does that, see
+ * {@link FaultReports}). When the control thread falls behind and the ring is full, new reports
+ * are counted as dropped.
  */
 public final class FaultLog {
 
@@ -24,21 +26,30 @@ public final class FaultLog {
     }
 
     /**
-     * One report. {@code disabled} is true when this fault reached the limit and the effect now
-     * stays bypassed until re-enabled.
+     * One report. {@code slot} is the effect's index in its chain, {@code label} who it is (with
+     * its position in the configured chain); {@code error} is what it threw (null unless
+     * {@link Reason#THREW}). {@code disabled} is true when this fault reached the limit and the
+     * effect now stays bypassed until re-enabled.
      */
-    public record Fault(int slot, String effectId, Reason reason, int count, boolean disabled, long nanoTime) {
+    public record Fault(int slot, EffectLabel label, Reason reason, int count, boolean disabled, long nanoTime,
+                        Throwable error) {
+
+        /** The effect's id. */
+        public String effectId() {
+            return label.id();
+        }
     }
 
     private static final Reason[] REASONS = Reason.values();
 
     private final int mask;
     private final int[] slots;
-    private final String[] effectIds;
+    private final EffectLabel[] labels;
     private final int[] reasons;
     private final int[] counts;
     private final boolean[] disabled;
     private final long[] times;
+    private final Throwable[] errors;
     private final AtomicLong head = new AtomicLong();
     private final AtomicLong tail = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -50,15 +61,16 @@ public final class FaultLog {
         }
         mask = capacity - 1;
         slots = new int[capacity];
-        effectIds = new String[capacity];
+        labels = new EffectLabel[capacity];
         reasons = new int[capacity];
         counts = new int[capacity];
         disabled = new boolean[capacity];
         times = new long[capacity];
+        errors = new Throwable[capacity];
     }
 
     /** Records a fault. Thread: audio thread (the single producer). No allocation. */
-    void report(int slot, String effectId, Reason reason, int count, boolean nowDisabled) {
+    void report(int slot, EffectLabel label, Reason reason, int count, boolean nowDisabled, Throwable error) {
         long h = head.get();
         if (h - tail.get() > mask) {
             dropped.incrementAndGet();
@@ -66,11 +78,12 @@ public final class FaultLog {
         }
         int i = (int) (h & mask);
         slots[i] = slot;
-        effectIds[i] = effectId;
+        labels[i] = label;
         reasons[i] = reason.ordinal();
         counts[i] = count;
         disabled[i] = nowDisabled;
         times[i] = System.nanoTime();
+        errors[i] = error;
         head.lazySet(h + 1);
     }
 
@@ -81,8 +94,10 @@ public final class FaultLog {
         int n = 0;
         for (; t < h; t++, n++) {
             int i = (int) (t & mask);
-            sink.accept(new Fault(slots[i], effectIds[i], REASONS[reasons[i]], counts[i], disabled[i], times[i]));
-            effectIds[i] = null;
+            Fault f = new Fault(slots[i], labels[i], REASONS[reasons[i]], counts[i], disabled[i], times[i], errors[i]);
+            labels[i] = null;
+            errors[i] = null;
+            sink.accept(f);
         }
         tail.lazySet(t);
         return n;

@@ -23,7 +23,7 @@ final class Slot {
     private static final int DISABLED = 2;
 
     private final Effect effect;
-    private final String effectId;
+    private final EffectLabel label;
     private final int index;
     private final int channels;
     private final FaultPolicy policy;
@@ -54,22 +54,53 @@ final class Slot {
     private volatile boolean enableRequested;
     private volatile boolean bypassRequested;
     private volatile int faultCount;
+    /** Bytes the audio thread allocated inside this slot (written by the audio thread only). */
+    private volatile long allocatedBytes;
+    /** The effect threw in the block being processed (audio thread). */
+    private boolean threw;
 
-    Slot(Effect effect, int index, int channels, int maxFrames, boolean optional, FaultPolicy policy, FaultLog log) {
+    /**
+     * @param label who the effect is, for reports
+     * @param latency the effect's latency in frames (read by the chain on a watched thread)
+     */
+    Slot(Effect effect, EffectLabel label, int index, int channels, int maxFrames, boolean optional, FaultPolicy policy,
+         FaultLog log, int latency) {
         this.effect = effect;
-        this.effectId = effect.descriptor().id();
+        this.label = label;
         this.index = index;
         this.channels = channels;
         this.policy = policy;
         this.log = log;
         this.dry = new float[channels][maxFrames];
         this.optional = optional;
-        this.latency = Math.max(0, effect.latencyFrames());
+        this.latency = Math.max(0, latency);
         this.history = new float[channels][latency == 0 ? 1 : Integer.highestOneBit(latency + maxFrames) * 2];
     }
 
     Effect effect() {
         return effect;
+    }
+
+    EffectLabel label() {
+        return label;
+    }
+
+    /**
+     * Adds bytes the audio thread allocated while this slot ran, unless the effect threw in this
+     * block: what its exception cost belongs to the fault, which is reported as such. Thread:
+     * audio thread. No allocation.
+     */
+    void allocated(long bytes) {
+        if (threw) {
+            threw = false;
+            return;
+        }
+        allocatedBytes = allocatedBytes + bytes;
+    }
+
+    /** Bytes the audio thread allocated inside this slot so far. Thread: any. */
+    long allocatedBytes() {
+        return allocatedBytes;
     }
 
     /** Faults so far. Thread: any. */
@@ -117,6 +148,7 @@ final class Slot {
      * @param shed true while the engine is overloaded: an optional effect is bypassed
      */
     void process(float[][] buf, int frames, boolean shed) {
+        threw = false;
         if (enableRequested) {
             enableRequested = false;
             if (state != RUNNING) {
@@ -165,15 +197,16 @@ final class Slot {
         try {
             effect.process(buf, buf, frames);
         } catch (Throwable t) {
+            threw = true;
             restoreDry(buf, frames);
-            fault(FaultLog.Reason.THREW);
+            fault(FaultLog.Reason.THREW, t); // the reference only: the control thread formats it
             return;
         }
         long elapsed = System.nanoTime() - start;
         time.record(elapsed);
         if (!finite(buf, frames)) {
             restoreDry(buf, frames);
-            fault(FaultLog.Reason.NON_FINITE);
+            fault(FaultLog.Reason.NON_FINITE, null);
             return;
         }
         if (elapsed > policy.budgetNanos() && wetTarget != 0f) {
@@ -181,7 +214,7 @@ final class Slot {
                 faults++;
                 faultCount = faults;
                 boolean disable = faults >= policy.maxFaults();
-                log.report(index, effectId, FaultLog.Reason.TOO_SLOW, faults, disable);
+                log.report(index, label, FaultLog.Reason.TOO_SLOW, faults, disable, null);
                 faultFade = true;
                 fadeTo(0f);
             }
@@ -251,12 +284,12 @@ final class Slot {
         wetStep = (target - wet) / policy.fadeFrames();
     }
 
-    private void fault(FaultLog.Reason reason) {
+    private void fault(FaultLog.Reason reason, Throwable error) {
         faults++;
         faultCount = faults;
         faultFade = false;
         boolean disable = faults >= policy.maxFaults();
-        log.report(index, effectId, reason, faults, disable);
+        log.report(index, label, reason, faults, disable, error);
         wet = 0f;
         wetTarget = 0f;
         wetStep = 0f;

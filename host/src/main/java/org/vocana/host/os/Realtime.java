@@ -199,6 +199,18 @@ public final class Realtime {
         return why;
     }
 
+    /** The calling thread's kernel id, or 0 where the system has none (or the call cannot link). */
+    public int currentTid() {
+        if (!kernel.supported()) {
+            return 0;
+        }
+        try {
+            return kernel.gettid();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     /**
      * Asks SCHED_FIFO at {@code priority} (0: none) for the calling thread. Never throws for a
      * refusal: the thread then runs on at normal priority and the result says why (the first

@@ -82,6 +82,10 @@ public final class Reports {
         if (!s.startsWith("file:")) {
             return null;
         }
+        int fragment = s.indexOf('#');
+        if (fragment >= 0) {
+            s = s.substring(0, fragment); // the host's load folder tells installs of one file apart so ("file:/x.jar#3")
+        }
         try {
             return Path.of(URI.create(s));
         } catch (IllegalArgumentException e) {

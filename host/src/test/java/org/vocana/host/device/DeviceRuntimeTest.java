@@ -142,7 +142,7 @@ class DeviceRuntimeTest {
             assertEquals("gain:gainDb=-6,limiter", rt.chainText(), "the culprit left the chain");
             long got = pump(device, () -> false, 100 * BLOCK);
             assertEquals(100 * BLOCK, got, "audio flows again");
-            assertTrue(events.stream().anyMatch(e -> e.startsWith("effect 'hang' (position 2) stalled the audio thread for ")
+            assertTrue(events.stream().anyMatch(e -> e.startsWith("effect 'hang' 1 (position 2) stalled the audio thread for ")
                     && e.endsWith("removed from the chain, audio resumed on a new thread (the stuck thread is abandoned)")),
                     events.toString());
             DeviceStats stats = rt.stats();
