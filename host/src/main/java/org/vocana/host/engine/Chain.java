@@ -34,6 +34,9 @@ public final class Chain implements AutoCloseable {
     private final int channels;
     private final int maxFrames;
     private final int latencyFrames;
+    /** The most time {@link #warmUp} takes, whatever the number of blocks. */
+    static final long WARM_UP_MAX_MILLIS = 1_000;
+
     /** Effect classes already run through {@link #warmUp} in this JVM: their code is compiled. */
     private static final java.util.Set<Class<?>> WARM = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The slot whose effect runs now, or -1 (for the watchdog and {@link #revoke}). */
@@ -283,7 +286,10 @@ public final class Chain implements AutoCloseable {
      * bursts, so that level-dependent paths run too) and resets them: the JIT compiles their code
      * here, on the control thread, instead of on the audio thread's first blocks. An effect that
      * throws is left to its slot's fault handling; one that hangs is abandoned by the watchdog
-     * ({@link EffectStuckException}). Thread: control thread, before the chain is submitted.
+     * ({@link EffectStuckException}). At most {@value #WARM_UP_MAX_MILLIS} ms of it: an effect that
+     * takes milliseconds per block has run its loops often enough by then for the JIT, and a chain
+     * of heavy effects still goes live at once (3000 blocks of a 2 ms effect took 6.4 s, more on a
+     * loaded machine). Thread: control thread, before the chain is submitted.
      */
     public void warmUp(int blocks) {
         calls.run(() -> warmUpHere(blocks));
@@ -314,7 +320,8 @@ public final class Chain implements AutoCloseable {
         }
         float[][] buf = new float[channels][maxFrames];
         long seed = 0x9E3779B97F4A7C15L;
-        for (int b = 0; b < blocks; b++) {
+        long deadline = System.nanoTime() + WARM_UP_MAX_MILLIS * 1_000_000L;
+        for (int b = 0; b < blocks && (b % 16 != 15 || System.nanoTime() < deadline); b++) {
             float level = (b / 64) % 4 == 3 ? 1.5f : 0.05f;
             for (int c = 0; c < channels; c++) {
                 for (int i = 0; i < maxFrames; i++) {
