@@ -85,7 +85,7 @@ public final class DeviceRuntime implements AutoCloseable {
     static final int WARM_UP_BLOCKS = 3000;
     /** How long a catalog change may hold the bundle that causes it (building and warming up the new chain). */
     private static final long CATALOG_WAIT_MILLIS = 10_000;
-    /** An effect that allocates at least this much on the audio thread in one second is reported (once). */
+    /** An effect that allocates at least this much on the audio thread in each of two seconds in a row is reported (once). */
     static final long ALLOCATION_REPORT_BYTES = 1024;
     /**
      * No block for this long while an old chain waits to retire: the device is idle (no device
@@ -134,6 +134,7 @@ public final class DeviceRuntime implements AutoCloseable {
     private Chain allocationChain;
     private long[] allocationSeen = new long[0];
     private double[] allocationRate = new double[0];
+    private int[] allocationStreak = new int[0];
     private long allocationAt;
     private long restarts;
     private long restartAt;
@@ -705,8 +706,8 @@ public final class DeviceRuntime implements AutoCloseable {
 
     /**
      * Once a second: bytes the audio thread allocated inside each slot, as a rate for the stats;
-     * an effect that allocated at least {@value #ALLOCATION_REPORT_BYTES} bytes in the second is
-     * reported once.
+     * an effect that allocated at least {@value #ALLOCATION_REPORT_BYTES} bytes in each of two
+     * seconds in a row is reported once.
      */
     private void allocations() {
         long now = System.nanoTime();
@@ -715,6 +716,7 @@ public final class DeviceRuntime implements AutoCloseable {
             allocationChain = chain;
             allocationSeen = new long[chain == null ? 0 : chain.size()];
             allocationRate = new double[allocationSeen.length];
+            allocationStreak = new int[allocationSeen.length];
             for (int i = 0; i < allocationSeen.length; i++) {
                 allocationSeen[i] = chain.allocatedBytes(i);
             }
@@ -729,7 +731,10 @@ public final class DeviceRuntime implements AutoCloseable {
             allocationSeen[i] = total;
             allocationRate[i] = delta / seconds;
             EffectLabel label = chain.label(i);
-            if (delta >= ALLOCATION_REPORT_BYTES && allocationReported.add(label.id() + " " + label.version())) {
+            // two seconds in a row: the JVM itself allocates a little on a thread once in a while (a
+            // deoptimisation when an effect takes a new path), an allocating effect does it all the time
+            allocationStreak[i] = delta >= ALLOCATION_REPORT_BYTES ? allocationStreak[i] + 1 : 0;
+            if (allocationStreak[i] >= 2 && allocationReported.add(label.id() + " " + label.version())) {
                 events.accept(label + " allocates on the audio thread: " + delta + " bytes in the last "
                         + String.format(java.util.Locale.ROOT, "%.1f", seconds) + " s (" + DeviceStats.bytesPerSecond(delta / seconds)
                         + "); real-time code must not allocate in process() (the garbage collector may stall the"

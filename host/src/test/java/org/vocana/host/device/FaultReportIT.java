@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vocana.host.control.ControlClient;
 import org.vocana.host.testeffect.AllocatingEffect;
 import org.vocana.host.testeffect.NanEffect;
 import org.vocana.host.testeffect.SlowEffect;
@@ -52,9 +53,11 @@ class FaultReportIT {
         host.start();
         assertTrue(host.awaitLog("device 'f' ready", 20_000) && host.awaitLog("device 's' ready", 5_000), host.log());
 
-        Process simF = host.sim("f", "--tone", "1000:-20", "--seconds", "5");
+        Process simF = host.sim("f", "--tone", "1000:-20", "--seconds", "6");
         Thread.sleep(3_500);
-        String[] streaming = host.cli("stats", "f"); // while the allocating effect runs
+        // while the allocating effect runs (through the control socket: a CLI JVM may take seconds to start)
+        ControlClient.Response during = ControlClient.send(host.regions().resolve("control.sock"), List.of("stats", "f"));
+        String[] streaming = {String.valueOf(during.status()), during.text()};
         Map<String, Long> f = host.simReport("f", simF);
         assertEquals(0L, f.get("exit"), "simulator: " + f);
         assertTrue(streaming[1].matches("(?s).*\\n  4 test-alloc +p99 [^\\n]*, alloc \\d+(\\.\\d)? [kM]B/s \\(.* in all\\).*"),
