@@ -16,6 +16,7 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -125,9 +126,34 @@ public final class CommandLineRunner {
             return -1;
         }
 
+        /**
+         * The host bundle starts at start level 1, before the built-in effects: a command runs once
+         * the framework has reached its beginning start level and started what is there (else
+         * {@code effects} lists half of them). At most 10 s.
+         */
+        private void awaitBeginningStartLevel() {
+            String begin = context.getProperty("org.osgi.framework.startlevel.beginning");
+            int target = begin == null ? 1 : Integer.parseInt(begin.strip());
+            FrameworkStartLevel fsl = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkStartLevel.class);
+            long end = System.nanoTime() + 10_000_000_000L;
+            try {
+                while (fsl.getStartLevel() < target && System.nanoTime() < end) {
+                    Thread.sleep(10);
+                }
+                // the start-level thread handles requests in order: once this one is done, so are
+                // the starts of the bundles at the levels reached
+                CountDownLatch done = new CountDownLatch(1);
+                fsl.setStartLevel(fsl.getStartLevel(), event -> done.countDown());
+                done.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         @Override
         public Integer call() {
             int code;
+            awaitBeginningStartLevel();
             int refused = becomeDeviceHost();
             if (refused >= 0) {
                 return refused;

@@ -221,6 +221,17 @@ final class ValidateCommand implements Callable<Integer> {
                 throw new Unvalidatable("cannot install: " + e.getMessage());
             }
         }
+        if (installedHere) {
+            // the launcher gives new bundles a start level above the framework's: the bundle to
+            // validate starts at the level the framework has
+            int level = context.getBundle(0).adapt(FrameworkStartLevel.class).getStartLevel();
+            bundle.adapt(org.osgi.framework.startlevel.BundleStartLevel.class).setStartLevel(Math.max(1, level));
+            try {
+                drainStartLevelRequests();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             bundle.start(Bundle.START_TRANSIENT); // not remembered: the next start of this framework ignores it
         } catch (BundleException e) {
