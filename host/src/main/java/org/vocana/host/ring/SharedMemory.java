@@ -344,6 +344,9 @@ final class SharedMemory {
         static final MethodHandle FCNTL_INT = handle("fcntl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2),
                 Errno.CCS);
+        /** int open(const char *path, int flags, ...): no mode (nothing is created) */
+        static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+                Linker.Option.firstVariadicArg(2), Errno.CCS);
         static final MethodHandle FCNTL = handle("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
                 Errno.CCS);
     }
@@ -395,6 +398,16 @@ final class SharedMemory {
             if (!done) {
                 close(fd);
             }
+        }
+    }
+
+    /** open(2) of a path read-write (following links: a region's name); -1 if it cannot be opened. */
+    static int openPath(java.nio.file.Path path) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Errno.CAPTURE);
+            return (int) Memfd.OPEN.invokeExact(state, a.allocateFrom(path.toString()), O_RDWR);
+        } catch (Throwable t) {
+            return -1;
         }
     }
 

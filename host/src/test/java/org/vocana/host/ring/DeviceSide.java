@@ -10,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -52,16 +51,28 @@ public final class DeviceSide implements AutoCloseable {
         this.readPos = (long) READ_POS_VH.getAcquire(region, FROM_HOST);
     }
 
-    /** Maps and validates the region file like a device process would. */
+    /**
+     * Maps and validates the region like a device process would: open(2) through its name, mmap.
+     * The mapping is a native segment, as the host's own is, so that the JVM running a test sees
+     * one kind of segment on the ring code, as the host's JVM does (a FileChannel mapping here made
+     * the shared access code bimorphic, and its deoptimisations allocated on the audio thread).
+     */
     public static DeviceSide attach(Path file) throws IOException {
+        int fd = SharedMemory.openPath(file);
+        if (fd < 0) {
+            throw new IOException("cannot open " + file);
+        }
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size(), arena);
+        try {
+            long size = SharedMemory.stat(fd, file.toString()).size();
+            MemorySegment m = SharedMemory.map(fd, size, arena, file.toString());
             RegionInfo info = RegionValidator.validate(m, null, 0, 0);
             return new DeviceSide(arena, m, info);
-        } catch (IOException | RuntimeException e) {
+        } catch (RegionException | RuntimeException e) {
             arena.close();
-            throw e;
+            throw new IOException(e.getMessage(), e);
+        } finally {
+            SharedMemory.close(fd);
         }
     }
 
