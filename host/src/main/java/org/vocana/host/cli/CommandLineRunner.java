@@ -140,14 +140,27 @@ public final class CommandLineRunner {
                 while (fsl.getStartLevel() < target && System.nanoTime() < end) {
                     Thread.sleep(10);
                 }
-                // the start-level thread handles requests in order: once this one is done, so are
-                // the starts of the bundles at the levels reached
-                CountDownLatch done = new CountDownLatch(1);
-                fsl.setStartLevel(fsl.getStartLevel(), event -> done.countDown());
-                done.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                // then the bundles of those levels started (never a start-level request of ours:
+                // one queued behind the launcher's would take the framework back down); a bundle
+                // that cannot start is waited for 2 s at most
+                long started = System.nanoTime() + 2_000_000_000L;
+                while (System.nanoTime() < started && !startedUpTo(target)) {
+                    Thread.sleep(10);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        private boolean startedUpTo(int level) {
+            for (org.osgi.framework.Bundle b : context.getBundles()) {
+                org.osgi.framework.startlevel.BundleStartLevel bsl = b.adapt(org.osgi.framework.startlevel.BundleStartLevel.class);
+                if (bsl != null && bsl.getStartLevel() <= level && bsl.isPersistentlyStarted()
+                        && b.getState() != org.osgi.framework.Bundle.ACTIVE && b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override
