@@ -64,11 +64,18 @@ static bool name_field_valid(const char *f)
     return false;
 }
 
+/* The ring may be live (its peers move both positions while this runs), so one reading of each
+ * proves nothing: read_pos, then write_pos, then read_pos again.  At every instant r <= w <= r +
+ * capacity, and both only grow, so a sound ring gives r1 <= w and w <= r2 + capacity whatever moves
+ * in between; a quiet ring (r1 == r2) is judged exactly as before. */
 static int positions_plausible(const struct vocana_ring_ctl *ctl, uint32_t capacity)
 {
+    uint64_t r1 = atomic_load_explicit(&ctl->read_pos, memory_order_acquire);
     uint64_t w = atomic_load_explicit(&ctl->write_pos, memory_order_acquire);
-    uint64_t r = atomic_load_explicit(&ctl->read_pos, memory_order_acquire);
-    return (uint64_t)(w - r) <= capacity;
+    uint64_t r2 = atomic_load_explicit(&ctl->read_pos, memory_order_acquire);
+    int64_t ahead = (int64_t)(w - r1);  /* >= 0: the consumer was never ahead */
+    int64_t filled = (int64_t)(w - r2); /* <= capacity: never more than a ring full */
+    return ahead >= 0 && filled <= (int64_t)capacity;
 }
 
 int vocana_region_validate(const void *base, size_t size,

@@ -128,10 +128,18 @@ public final class RegionValidator {
                 deviceId, new String(name, 0, nameLen, StandardCharsets.UTF_8));
     }
 
+    /**
+     * As {@code positions_plausible} in region.c: the ring may be live (the host's own audio thread
+     * and the device side move it while the self-check runs), so read_pos, write_pos, read_pos again.
+     * A sound ring gives {@code r1 <= w <= r2 + capacity} whatever moves in between (a single read of
+     * each made a healthy live ring look implausible, 1 in 200,000 checks); a quiet ring is judged as
+     * before.
+     */
     private static boolean positionsPlausible(MemorySegment region, long ctl, int capacity) {
+        long r1 = (long) READ_POS_VH.getAcquire(region, ctl);
         long w = (long) WRITE_POS_VH.getAcquire(region, ctl);
-        long r = (long) READ_POS_VH.getAcquire(region, ctl);
-        return Long.compareUnsigned(w - r, capacity) <= 0;
+        long r2 = (long) READ_POS_VH.getAcquire(region, ctl);
+        return w - r1 >= 0 && w - r2 <= capacity;
     }
 
     /** Length of a valid id field (NUL inside, 1..31 id characters, no leading '.'), else -1. */
